@@ -1,0 +1,111 @@
+"""Public Python API of the alliance study (what the CLI and notebooks call)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.alliances import panel as _panel
+from realpolitik.alliances import store
+from realpolitik.alliances.eras import ERAS, POOLED, parse_eras
+from realpolitik.alliances.models import AllianceFit, fit_models
+from realpolitik.errors import InputError, Problem
+
+DataDir = str | os.PathLike[str] | None
+
+
+def import_data(
+    source_dir: str | os.PathLike[str],
+    data_dir: DataDir = None,
+    names: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Import the catalogued peacesciencer `.rda` files into the data directory."""
+    return store.import_all(source_dir, data_dir, names=names, progress=progress)
+
+
+def data_status(data_dir: DataDir = None) -> pd.DataFrame:
+    """What is in the data directory: dataset, present, version, rows, citation."""
+    return store.status(data_dir)
+
+
+def _check_years(year_from: int, year_to: int) -> None:
+    if year_from > year_to:
+        raise InputError(
+            Problem(
+                "--from/--to",
+                "year",
+                f"--from {year_from} is after --to {year_to}; expected from <= to",
+            )
+        )
+    if year_from < 1816 or year_to > 2024:
+        raise InputError(
+            Problem(
+                "--from/--to",
+                "year",
+                f"{year_from}-{year_to} outside the CoW dyad-years; "
+                "expected years within 1816-2024",
+            )
+        )
+
+
+def build_panel(
+    year_from: int = 1816,
+    year_to: int = 2018,
+    directed: bool = False,
+    data_dir: DataDir = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The dyad-year panel with every covariate (see `realpolitik.alliances.panel`)."""
+    _check_years(year_from, year_to)
+    return _panel.build_panel(year_from, year_to, directed, data_dir, progress)
+
+
+def fit_alliances(
+    eras: Iterable[str] | None = None,
+    outcome: str = "onset",
+    data_dir: DataDir = None,
+    panel: pd.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AllianceFit:
+    """Fit the alliance logit by era (default: all four eras and the pooled model).
+
+    `eras` takes labels ('1946-1989'), names ('cold-war') or 'pooled'. Pass a built `panel`
+    to skip rebuilding it.
+    """
+    labels = parse_eras(list(eras) if eras else None)
+    if panel is None:
+        spans = [e for e in ERAS if e.label in labels or POOLED in labels]
+        lo = min(e.start for e in spans)
+        hi = max(e.end for e in spans)
+        panel = _panel.build_panel(lo, hi, directed=False, data_dir=data_dir)
+    return fit_models(panel, labels, outcome=outcome, progress=progress)
+
+
+def alliance_edges(year_from: int, year_to: int, data_dir: DataDir = None) -> pd.DataFrame:
+    """Allied pairs of CoW states in `year_from`..`year_to`, for network plots.
+
+    One row per non-directed pair allied (ATOP v5.1) in at least one year of the window while
+    both were CoW system members. Columns: ccode1 < ccode2, name1, name2 (CoW state
+    abbreviations), n_years (years allied in the window), defence (True if any of those years
+    carried a defence pledge). Sorted by n_years (descending), then codes.
+    """
+    _check_years(year_from, year_to)
+    df = _panel.create_dyadyears(year_from, year_to, directed=False, data_dir=data_dir)
+    df = _panel.add_atop_alliance(df, data_dir=data_dir)
+    allied = df[df["atop_any"] == 1]
+    edges = (
+        allied.groupby(["ccode1", "ccode2"], sort=False)
+        .agg(n_years=("year", "size"), defence=("atop_defense", "max"))
+        .reset_index()
+    )
+    edges["defence"] = edges["defence"].astype(bool)
+    edges["n_years"] = edges["n_years"].astype(np.int64)
+    edges = _panel.add_state_names(edges, data_dir=data_dir)
+    edges = edges[["ccode1", "ccode2", "name1", "name2", "n_years", "defence"]]
+    edges = edges.sort_values(["n_years", "ccode1", "ccode2"], ascending=[False, True, True])
+    return edges.reset_index(drop=True)

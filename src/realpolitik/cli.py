@@ -1,0 +1,65 @@
+"""The `realpolitik` command line: a thin shell over the Python API.
+
+Sub-commands live in `realpolitik.commands.*` and are imported only when used, so
+`realpolitik case list` does not pay for loading the estimation or plotting stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from realpolitik.errors import RealpolitikError
+
+# command name -> "module:attribute"
+COMMANDS: dict[str, str] = {
+    "case": "realpolitik.commands.case:case",
+    "fit": "realpolitik.commands.fit:fit",
+    "run": "realpolitik.commands.run:run",
+    "simulate": "realpolitik.commands.simulate:simulate",
+    "counterfactual": "realpolitik.commands.simulate:counterfactual",
+    "sensitivity": "realpolitik.commands.simulate:sensitivity",
+    "data": "realpolitik.commands.alliances:data",
+    "alliances": "realpolitik.commands.alliances:alliances",
+    "report": "realpolitik.commands.report:report",
+    "serve": "realpolitik.commands.report:serve",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="realpolitik")
+def cli() -> None:
+    """realpolitik: does ideology or national interest decide when states choose sides?"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every RealpolitikError becomes clean lines on stderr and exit status 2."""
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RealpolitikError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            click.echo(f"error: {line}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,302 @@
+"""The results of a fit: weights, intervals, the ideology-vs-interest verdict and its parts.
+
+Modelled on statsmodels: `params`, `bse`, `conf_int()`, `summary()`, plus tidy `to_frame()`,
+`verdict_frame()`, `predictions()` and `decomposition()` for notebooks and export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.estimation.data import ChoiceData
+from realpolitik.estimation.likelihood import group_log_softmax
+from realpolitik.model.specs import INTEREST_TERMS
+
+VERDICT_LEVEL = 0.9
+
+
+def block_strength(draws: np.ndarray, data: ChoiceData, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Signed standardised strength of the ideology block and of the interest block, per draw.
+
+    A block's strength is the within-decision standard deviation of the utility it contributes
+    across the options this actor faced (how much it moves the actor's choices), signed by
+    whether that utility runs with (+) or against (-) the motive's own direction: ideological
+    affinity I for ideology, the interest index N for interest. An actor who backs ideological
+    opponents whenever it pays has a negative ideology strength: ideology did not pull it."""
+    sizes = np.diff(np.r_[data.starts, len(data.Z)])
+    group = data.group
+    dof = max(len(group) - len(data.starts), 1)
+
+    def within(U: np.ndarray) -> np.ndarray:
+        means = np.add.reduceat(U, data.starts, axis=-1) / sizes
+        return U - means[..., group]
+
+    out = []
+    refs = (data.X5[:, 0], data.N)
+    masks = (
+        np.array([t == "ideology" for t in terms]),
+        np.array([t in INTEREST_TERMS for t in terms]),
+    )
+    for mask, ref in zip(masks, refs, strict=True):
+        if not mask.any():
+            out.append(np.zeros(draws.shape[0]))
+            continue
+        dev = within(draws[:, mask] @ data.Z[:, mask].T)  # (draws, options)
+        sign = np.sign(dev @ within(ref))
+        out.append(sign * np.sqrt((dev**2).sum(axis=1) / dof))
+    return out[0], out[1]
+
+
+def verdict_word(p: float, status: str) -> str:
+    if status == "unidentified" or not np.isfinite(p):
+        return "not identified: too little evidence"
+    if p >= VERDICT_LEVEL:
+        word = "interest outweighs ideology"
+    elif p <= 1 - VERDICT_LEVEL:
+        word = "ideology outweighs interest"
+    else:
+        word = "undecided"
+    return word + (" (weakly identified)" if status == "weak" else "")
+
+
+@dataclass
+class ActorResult:
+    actor: str
+    params: np.ndarray
+    draws: np.ndarray  # (draws, terms)
+    lower: np.ndarray
+    upper: np.ndarray
+    status: str
+    note: str
+    n_decisions: int
+    data: ChoiceData
+    se: np.ndarray | None = None
+    penalty: str = "none"
+    rhat: np.ndarray | None = None
+    ess: np.ndarray | None = None
+
+
+@dataclass
+class FitResults:
+    case_id: str
+    model: str
+    method: str
+    terms: tuple[str, ...]
+    alpha: float
+    actors: list[ActorResult]
+    seed: int
+    loglik: float
+    comparison: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)
+
+    # ---- statsmodels-like -----------------------------------------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        idx = pd.MultiIndex.from_tuples(
+            [(a.actor, t) for a in self.actors for t in self.terms], names=["actor", "term"]
+        )
+        return pd.Series(np.concatenate([a.params for a in self.actors]), index=idx, name="weight")
+
+    @property
+    def bse(self) -> pd.Series:
+        sd = np.concatenate([a.se for a in self.actors])  # type: ignore[misc]
+        return pd.Series(sd, index=self.params.index, name="std_error")
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Intervals at level 1 - alpha: Wald for maximum likelihood, posterior quantiles for
+        Bayes (the default alpha is the fit's, 0.1, so 90% intervals)."""
+        alpha = self.alpha if alpha is None else alpha
+        rows = []
+        for a in self.actors:
+            if alpha == self.alpha:
+                lo, hi = a.lower, a.upper
+            else:
+                lo, hi = _interval(a, alpha, self.method)
+            rows += list(zip(lo, hi, strict=True))
+        return pd.DataFrame(rows, index=self.params.index, columns=["lower", "upper"])
+
+    # ---- the question -------------------------------------------------------------------------
+    def strengths(self) -> pd.DataFrame:
+        rows = []
+        for a in self.actors:
+            ideo, inter = block_strength(np.nan_to_num(a.draws), a.data, self.terms)
+            point_i, point_n = block_strength(np.nan_to_num(a.params)[None], a.data, self.terms)
+            finite = np.isfinite(a.draws).all()
+            p = float(np.mean(inter > ideo)) if finite and a.status != "unidentified" else np.nan
+            rows.append(
+                {
+                    "actor": a.actor,
+                    "ideology_strength": float(point_i[0]) if finite else np.nan,
+                    "interest_strength": float(point_n[0]) if finite else np.nan,
+                    "p_interest_outweighs": p,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def predictions(self) -> pd.DataFrame:
+        """Per recorded decision: the model's probability of what was chosen and its top pick."""
+        rows = []
+        for a in self.actors:
+            d = a.data
+            w = np.nan_to_num(a.params) if a.status != "unidentified" else np.zeros(len(self.terms))
+            logp = group_log_softmax(d.Z @ w, d.starts)
+            comp = d.comp
+            for g, k in enumerate(d.decisions):
+                dec = comp.decisions[k]
+                block = slice(d.starts[g], d.starts[g] + len(dec.option_ids))
+                p = np.exp(logp[block])
+                top = int(np.argmax(p))
+                rows.append(
+                    {
+                        "decision": dec.id,
+                        "date": comp.case.decisions[k].date,
+                        "actor": a.actor,
+                        "chosen": dec.option_ids[dec.chosen],
+                        "predicted": dec.option_ids[top],
+                        "p_chosen": float(p[dec.chosen]),
+                        "correct": top == dec.chosen and p[top] > p.min() + 1e-12,
+                    }
+                )
+        return pd.DataFrame(rows).sort_values("date", kind="stable").reset_index(drop=True)
+
+    def decomposition(self) -> pd.DataFrame:
+        """For each decision, the utility gap between the chosen option and the best rejected one,
+        split into the part ideology accounts for and the part interest accounts for."""
+        rows = []
+        ideo = np.array([t == "ideology" for t in self.terms])
+        inter = np.array([t in INTEREST_TERMS for t in self.terms])
+        for a in self.actors:
+            d = a.data
+            w = np.nan_to_num(a.params)
+            comp = d.comp
+            for g, k in enumerate(d.decisions):
+                dec = comp.decisions[k]
+                block = slice(d.starts[g], d.starts[g] + len(dec.option_ids))
+                Z = d.Z[block]
+                U = Z @ w
+                rejected = [j for j in range(len(U)) if j != dec.chosen]
+                best = max(rejected, key=lambda j: U[j])
+                diff = Z[dec.chosen] - Z[best]
+                part_i = float(diff[ideo] @ w[ideo]) if ideo.any() else 0.0
+                part_n = float(diff[inter] @ w[inter]) if inter.any() else 0.0
+                total = abs(part_i) + abs(part_n)
+                rows.append(
+                    {
+                        "decision": dec.id,
+                        "date": comp.case.decisions[k].date,
+                        "actor": a.actor,
+                        "chosen": dec.option_ids[dec.chosen],
+                        "best_rejected": dec.option_ids[best],
+                        "gap": part_i + part_n,
+                        "ideology_part": part_i,
+                        "interest_part": part_n,
+                        "ideology_share": abs(part_i) / total if total > 0 else np.nan,
+                        "interest_share": abs(part_n) / total if total > 0 else np.nan,
+                        "motive": _motive(part_i, part_n, float(diff[ideo].sum()) if ideo.any() else 0.0, a.status),
+                    }
+                )
+        return pd.DataFrame(rows).sort_values("date", kind="stable").reset_index(drop=True)
+
+    def verdict_frame(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        strengths = self.strengths().set_index("actor")
+        preds = self.predictions()
+        rows = []
+        for a in self.actors:
+            row: dict[str, object] = {"actor": a.actor, "n_decisions": a.n_decisions}
+            for t in self.terms:
+                row[f"w_{t}"] = float(self.params[(a.actor, t)])
+                row[f"w_{t}_low"] = float(ci.loc[(a.actor, t), "lower"])
+                row[f"w_{t}_high"] = float(ci.loc[(a.actor, t), "upper"])
+            s = strengths.loc[a.actor]
+            row["ideology_strength"] = s["ideology_strength"]
+            row["interest_strength"] = s["interest_strength"]
+            row["p_interest_outweighs"] = s["p_interest_outweighs"]
+            mine = preds[preds["actor"] == a.actor]
+            row["predicted"] = int(mine["correct"].sum())
+            row["status"] = a.status
+            row["verdict"] = verdict_word(float(s["p_interest_outweighs"]), a.status)
+            row["note"] = a.note
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        frame = pd.DataFrame(
+            {
+                "case": self.case_id,
+                "model": self.model,
+                "method": self.method,
+                "actor": self.params.index.get_level_values(0),
+                "term": self.params.index.get_level_values(1),
+                "estimate": self.params.to_numpy(),
+                "std_error": self.bse.to_numpy(),
+                "conf_low": ci["lower"].to_numpy(),
+                "conf_high": ci["upper"].to_numpy(),
+                "level": 1 - self.alpha,
+            }
+        )
+        status = {a.actor: a.status for a in self.actors}
+        frame["status"] = frame["actor"].map(status)
+        if self.method == "bayes":
+            frame["rhat"] = np.concatenate([a.rhat for a in self.actors])  # type: ignore[misc]
+            frame["ess"] = np.concatenate([a.ess for a in self.actors])  # type: ignore[misc]
+        return frame
+
+    def summary(self) -> str:
+        lines = [
+            f"realpolitik fit: case {self.case_id}, model {self.model}, method {self.method}, "
+            f"seed {self.seed}",
+            f"log-likelihood {self.loglik:.3f}; intervals at {100 * (1 - self.alpha):.0f}%",
+            "",
+        ]
+        frame = self.to_frame()
+        lines.append(
+            frame[["actor", "term", "estimate", "std_error", "conf_low", "conf_high", "status"]]
+            .to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        )
+        lines.append("")
+        vf = self.verdict_frame()
+        for _, r in vf.iterrows():
+            p = r["p_interest_outweighs"]
+            shown = f"{p:.2f}" if np.isfinite(p) else "n/a"
+            lines.append(
+                f"{r['actor']}: P(interest outweighs ideology) = {shown} -> {r['verdict']}"
+            )
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _motive(part_i: float, part_n: float, ideo_dir: float, status: str) -> str:
+    """Which motive accounts for most of the chosen option's lead over the best rejected one.
+
+    'anti-ideology' when the ideology term does the work through a negative weight, that is
+    the actor chose the side further from its own ideology."""
+    if status == "unidentified":
+        return "unexplained"
+    if part_i <= 0 and part_n <= 0:
+        return "neither"
+    if part_n >= part_i:
+        return "interest"
+    return "ideology" if ideo_dir >= 0 else "anti-ideology"
+
+
+def _interval(a: ActorResult, alpha: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    if not np.isfinite(a.draws).all():
+        nan = np.full(a.draws.shape[1], np.nan)
+        return nan, nan
+    if method == "mle":
+        from scipy.stats import norm
+
+        sd = a.se
+        z = norm.ppf(1 - alpha / 2)
+        return a.params - z * sd, a.params + z * sd
+    return np.quantile(a.draws, alpha / 2, axis=0), np.quantile(a.draws, 1 - alpha / 2, axis=0)

@@ -1,0 +1,311 @@
+"""A case compiled into index arrays, with every judgment resolved against a parameter vector.
+
+Each assumption is one column of `theta` (rows x assumptions). A number in the scenario is a
+`Q`: either a cited constant or a column of theta, so the whole model can be evaluated for many
+assumption settings (rows) at once: the baseline is one row of defaults; a sensitivity analysis
+is thousands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from realpolitik.scenario.schema import Case, Effect, Ref
+
+FEATURES = ("ideology", "stakes", "prevail", "risk", "security")
+
+
+def year_fraction(d: dt.date) -> float:
+    start = dt.date(d.year, 1, 1)
+    days = (dt.date(d.year + 1, 1, 1) - start).days
+    return d.year + (d - start).days / days
+
+
+@dataclass(frozen=True)
+class Q:
+    """A resolved quantity: a constant, or column `idx` of theta."""
+
+    const: float = 0.0
+    idx: int = -1
+
+    def of(self, theta: np.ndarray) -> np.ndarray:
+        if self.idx >= 0:
+            return theta[:, self.idx]
+        return np.full(theta.shape[0], self.const)
+
+
+@dataclass(frozen=True)
+class CEffect:
+    kind: str  # aid | transfer | align | alliance | hostility
+    a: int = -1  # actor (aid: recipient; align: actor; alliance/hostility: first)
+    b: int = -1  # second actor (align: side; alliance/hostility: second; transfer: new holder)
+    stake: int = -1
+    arena: int = -1
+    q: Q = Q()
+    active: bool = True
+
+
+@dataclass
+class CDecision:
+    id: str
+    t: float
+    actor: int
+    arena: int
+    option_ids: list[str]
+    favours: np.ndarray
+    opposes: np.ndarray
+    gains: np.ndarray  # (options, stakes) 0/1
+    gives: np.ndarray
+    risk: list[Q]
+    rival: np.ndarray
+    security: list[Q]
+    effects: list[list[CEffect]]
+    chosen: int
+
+
+@dataclass
+class CEvent:
+    id: str
+    t: float
+    effects: list[CEffect]
+
+
+@dataclass
+class COutcome:
+    id: str
+    kind: str
+    t: float
+    actor: int = -1
+    arena: int = -1
+    members: tuple[int, int] = (-1, -1)
+    stake: int = -1
+    threshold: Q = Q(0.5)
+    observed: bool = True
+
+
+@dataclass
+class Series:
+    """A time series of an actor: points (t, Q)."""
+
+    t: np.ndarray
+    q: list[Q]
+
+    def step(self, theta: np.ndarray, t: float) -> np.ndarray:
+        """Piecewise-constant value at time t (last point on or before t; first point before)."""
+        k = max(int(np.searchsorted(self.t, t, side="right")) - 1, 0)
+        return self.q[k].of(theta)
+
+    def loglinear(self, theta: np.ndarray, t: float) -> np.ndarray:
+        """Log-linear interpolation between points; constant outside them."""
+        if t <= self.t[0]:
+            return self.q[0].of(theta)
+        if t >= self.t[-1]:
+            return self.q[-1].of(theta)
+        k = int(np.searchsorted(self.t, t, side="right")) - 1
+        w = (t - self.t[k]) / (self.t[k + 1] - self.t[k])
+        lo, hi = self.q[k].of(theta), self.q[k + 1].of(theta)
+        return np.exp((1 - w) * np.log(lo) + w * np.log(hi))
+
+
+@dataclass
+class CArena:
+    id: str
+    decisiveness: Q
+    series: dict[int, Series]
+    since: float | None = None
+    drift: dict[int, Q] = field(default_factory=dict)
+    momentum: Q = Q()
+
+
+@dataclass
+class Step:
+    t: float
+    kind: str  # event | decision | outcome
+    index: int
+
+
+@dataclass
+class Compiled:
+    case: Case
+    assumption_ids: list[str]
+    theta0: np.ndarray
+    bounds: np.ndarray  # (assumptions, 2)
+    actor_ids: list[str]
+    stake_ids: list[str]
+    holder0: np.ndarray
+    ideology: list[Series]
+    scale_width: float
+    valuations: dict[tuple[int, int], Q]
+    prices: dict[str, Q]
+    arenas: list[CArena]
+    decisions: list[CDecision]
+    events: list[CEvent]
+    outcomes: list[COutcome]
+    start: float
+    end: float
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.actor_ids)
+
+    def theta(self, rows: int = 1, overrides: dict[str, float] | None = None) -> np.ndarray:
+        """Parameter matrix: `rows` copies of the defaults, with named overrides."""
+        th = np.tile(self.theta0, (rows, 1))
+        for key, value in (overrides or {}).items():
+            th[:, self.assumption_ids.index(key)] = value
+        return th
+
+    def steps(self, skip_events: set[str] | frozenset[str] = frozenset(),
+              moved: dict[str, float] | None = None) -> list[Step]:
+        moved = moved or {}
+        out = [
+            Step(moved.get(e.id, e.t), "event", i)
+            for i, e in enumerate(self.events)
+            if e.id not in skip_events
+        ]
+        out += [Step(d.t, "decision", i) for i, d in enumerate(self.decisions)]
+        out += [Step(o.t, "outcome", i) for i, o in enumerate(self.outcomes)]
+        order = {"event": 0, "decision": 1, "outcome": 2}
+        return sorted(out, key=lambda s: (s.t, order[s.kind], s.index))
+
+    def valuation(self, theta: np.ndarray) -> np.ndarray:
+        """Valuations V[row, actor, stake]."""
+        v = np.zeros((theta.shape[0], self.n_actors, len(self.stake_ids)))
+        for (a, s), q in self.valuations.items():
+            v[:, a, s] = q.of(theta)
+        return v
+
+
+def compile_case(case: Case) -> Compiled:
+    assumption_ids = [a.id for a in case.assumptions]
+    aidx = {k: i for i, k in enumerate(assumption_ids)}
+    theta0 = np.array([float(a.value) for a in case.assumptions], dtype=float)
+    bounds = np.array([[float(a.range[0]), float(a.range[1])] for a in case.assumptions]).reshape(-1, 2)
+    actor_ids = [a.id for a in case.actors]
+    act = {k: i for i, k in enumerate(actor_ids)}
+    stake_ids = [s.id for s in case.stakes]
+    stk = {k: i for i, k in enumerate(stake_ids)}
+    arena_ids = [a.id for a in case.arenas]
+    arn = {k: i for i, k in enumerate(arena_ids)}
+
+    def q(value: object) -> Q:
+        if isinstance(value, Ref):
+            return Q(idx=aidx[value.assumption])
+        return Q(const=float(value))  # type: ignore[arg-type]
+
+    def level(word: str, scale: dict[str, str]) -> Q:
+        return Q(0.0) if word == "none" else Q(idx=aidx[scale[word]])
+
+    def series(points: list) -> Series:
+        return Series(np.array([year_fraction(p.date) for p in points]), [q(p.value) for p in points])
+
+    def a_or(x: str | None) -> int:
+        return act[x] if x is not None else -1
+
+    def effect(e: Effect) -> CEffect:
+        if e.aid:
+            return CEffect("aid", a=act[e.aid.to], arena=arn[e.aid.arena], q=q(e.aid.amount))
+        if e.transfer:
+            return CEffect("transfer", stake=stk[e.transfer.stake], b=a_or(e.transfer.to))
+        if e.align:
+            return CEffect("align", a=act[e.align.actor], b=a_or(e.align.side))
+        if e.alliance:
+            m = e.alliance.members
+            return CEffect("alliance", a=act[m[0]], b=act[m[1]], active=e.alliance.active)
+        assert e.hostility is not None
+        h = e.hostility.between
+        return CEffect("hostility", a=act[h[0]], b=act[h[1]], q=q(e.hostility.level))
+
+    valuations: dict[tuple[int, int], Q] = {}
+    for s in case.stakes:
+        for actor_id, val in s.valuations.items():
+            valuations[(act[actor_id], stk[s.id])] = (
+                q(val) if isinstance(val, Ref) else level(val, case.scales.value)
+            )
+
+    arenas = []
+    for a in case.arenas:
+        dyn = a.dynamics
+        arenas.append(
+            CArena(
+                id=a.id,
+                decisiveness=q(a.decisiveness),
+                series={
+                    act[c.actor]: series(c.points) for c in case.capabilities if c.arena == a.id
+                },
+                since=year_fraction(dyn.since) if dyn else None,
+                drift={act[k]: q(v) for k, v in dyn.drift.items()} if dyn else {},
+                momentum=q(dyn.momentum) if dyn else Q(),
+            )
+        )
+
+    decisions = []
+    for d in case.decisions:
+        n = len(d.options)
+        gains = np.zeros((n, len(stake_ids)))
+        gives = np.zeros((n, len(stake_ids)))
+        for j, o in enumerate(d.options):
+            for s in o.gains:
+                gains[j, stk[s]] = 1
+            for s in o.gives:
+                gives[j, stk[s]] = 1
+        arena = arn[d.arena] if d.arena else (0 if len(arenas) == 1 else -1)
+        decisions.append(
+            CDecision(
+                id=d.id,
+                t=year_fraction(d.date),
+                actor=act[d.actor],
+                arena=arena,
+                option_ids=[o.id for o in d.options],
+                favours=np.array([a_or(o.favours) for o in d.options]),
+                opposes=np.array([a_or(o.opposes) for o in d.options]),
+                gains=gains,
+                gives=gives,
+                risk=[level(o.risk, case.scales.risk) for o in d.options],
+                rival=np.array([a_or(o.rival) for o in d.options]),
+                security=[level(o.security, case.scales.security) for o in d.options],
+                effects=[[effect(e) for e in o.effects] for o in d.options],
+                chosen=[o.id for o in d.options].index(d.chosen),
+            )
+        )
+    events = [CEvent(e.id, year_fraction(e.date), [effect(x) for x in e.effects]) for e in case.events]
+    outcomes = [
+        COutcome(
+            id=o.id,
+            kind=o.kind,
+            t=year_fraction(o.date),
+            actor=a_or(o.actor),
+            arena=arn[o.arena] if o.arena else -1,
+            members=(act[o.members[0]], act[o.members[1]]) if o.members else (-1, -1),
+            stake=stk[o.stake] if o.stake else -1,
+            threshold=q(o.threshold) if o.threshold is not None else Q(0.5),
+            observed=o.observed,
+        )
+        for o in case.outcomes
+    ]
+    return Compiled(
+        case=case,
+        assumption_ids=assumption_ids,
+        theta0=theta0,
+        bounds=bounds,
+        actor_ids=actor_ids,
+        stake_ids=stake_ids,
+        holder0=np.array([a_or(s.holder) for s in case.stakes], dtype=int),
+        ideology=[series(a.ideology) for a in case.actors],
+        scale_width=float(case.ideology_scale.high - case.ideology_scale.low),
+        valuations=valuations,
+        prices={
+            "prevail": q(case.interest.prevail),
+            "risk": q(case.interest.risk),
+            "security": q(case.interest.security),
+        },
+        arenas=arenas,
+        decisions=decisions,
+        events=events,
+        outcomes=outcomes,
+        start=year_fraction(case.span.start),
+        end=year_fraction(case.span.end),
+    )

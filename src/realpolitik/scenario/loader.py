@@ -1,0 +1,231 @@
+"""Read a scenario file: YAML with line numbers, typed by the schema, then validated.
+
+Every problem in a file is collected and raised together as one `InputError`, one line each:
+`FILE:LINE: path.to.field: what was expected`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from realpolitik.errors import InputError, Problem
+from realpolitik.scenario.schema import Case
+
+LinePath = tuple[str | int, ...]
+QUANTITY_FIELDS = {"value", "amount", "level", "momentum", "decisiveness", "threshold"}
+QUANTITY_FIELDS |= {"prevail", "risk", "security"}
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A validated case with where it came from."""
+
+    case: Case
+    origin: str
+    text: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("realpolitik") / "cases"
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml") and not p.name.startswith("_")
+    )
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("realpolitik") / "cases" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def template_text() -> str:
+    return (resources.files("realpolitik") / "cases" / "_template.yaml").read_text(encoding="utf-8")
+
+
+def resolve(name_or_path: str | Path) -> tuple[str, str]:
+    """Return (origin label, text) for a built-in case name or a file path."""
+    key = str(name_or_path)
+    if key in builtin_names():
+        return f"<built-in {key}>", builtin_text(key)
+    path = Path(key)
+    if not path.exists():
+        known = ", ".join(builtin_names()) or "none"
+        raise InputError(
+            Problem(
+                key, "", f"no such file, and not a built-in case (built-in cases: {known})"
+            )
+        )
+    if path.is_dir():
+        raise InputError(Problem(key, "", "is a folder; expected a scenario file (.yaml)"))
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem(key, "", "is not UTF-8 text; expected a YAML scenario file")) from None
+
+
+def load_case(name_or_path: str | Path) -> Case:
+    return load(name_or_path).case
+
+
+def load(name_or_path: str | Path) -> LoadedCase:
+    origin, text = resolve(name_or_path)
+    return LoadedCase(case=parse(text, origin), origin=origin, text=text)
+
+
+def parse(text: str, origin: str = "<string>") -> Case:
+    """Parse and validate scenario text; raise InputError listing every problem."""
+    from realpolitik.scenario.validate import validate
+
+    data, lines = read_yaml(text, origin)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(translate(exc, data, lines, origin)) from None
+    problems = validate(case, lines, origin)
+    if problems:
+        raise InputError(problems)
+    return case
+
+
+# ---- YAML with line numbers ---------------------------------------------------------------------
+
+
+def read_yaml(text: str, origin: str) -> tuple[Any, dict[LinePath, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(Problem(origin, "", f"malformed YAML: {what}", line)) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(origin, "", "expected a mapping of scenario fields at the top", 1))
+    lines: dict[LinePath, int] = {}
+    _index(node, (), lines)
+    return data, lines
+
+
+def _index(node: yaml.Node | None, path: LinePath, lines: dict[LinePath, int]) -> None:
+    if node is None:
+        return
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = path + (str(key.value),)
+            lines[child] = key.start_mark.line + 1
+            _index(value, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, path + (i,), lines)
+
+
+def line_of(lines: dict[LinePath, int], path: LinePath) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def field_name(path: LinePath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# ---- pydantic errors into one-line problems -----------------------------------------------------
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> LinePath:
+    """Keep the part of a pydantic location that indexes into the data (drop union tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part in ("from",):
+            path.append(part)
+            node = None
+        else:
+            if isinstance(part, str) and node is not None and isinstance(node, dict):
+                # a missing or unknown key: name it
+                if not part[:1].isupper() and part not in ("int", "float", "str", "bool"):
+                    path.append(part)
+            break
+    return tuple(path)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (see docs/scenario-format.md for the fields allowed here)"
+    if kind.startswith("date"):
+        return f"expected a date YYYY-MM-DD, got {shown}"
+    if kind in ("int_type", "float_type", "int_from_float"):
+        return f"expected a number, got {shown}"
+    if kind in ("string_type",):
+        return f"expected text, got {shown}"
+    if kind == "bool_type":
+        return f"expected true or false, got {shown}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {shown}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of fields, got {shown}"
+    if kind == "string_pattern_mismatch":
+        return f"expected an id (a letter, then letters, digits, '_', '.', '-'), got {shown}"
+    if kind == "literal_error":
+        wanted = err.get("ctx", {}).get("expected", "")
+        return f"expected one of {wanted}, got {shown}"
+    if kind == "too_short":
+        need = err.get("ctx", {}).get("min_length", 1)
+        return f"expected at least {need} item(s)"
+    if kind == "too_long":
+        return f"expected at most {err.get('ctx', {}).get('max_length')} item(s)"
+    msg = str(err.get("msg", kind))
+    return f"{msg[:1].lower()}{msg[1:]} (got {shown})"
+
+
+def translate(exc: ValidationError, data: Any, lines: dict[LinePath, int], origin: str) -> list[Problem]:
+    grouped: dict[LinePath, list[dict[str, Any]]] = {}
+    for err in exc.errors():
+        grouped.setdefault(_data_path(tuple(err["loc"]), data), []).append(dict(err))
+    problems = []
+    for path, errs in grouped.items():
+        last = path[-1] if path else ""
+        if len(errs) > 1 and last in QUANTITY_FIELDS:
+            shown = repr(errs[0].get("input"))
+            message = f"expected a number or {{assumption: ID}}, got {shown}"
+        else:
+            message = _describe(errs[0])
+        problems.append(Problem(origin, field_name(path), message, line_of(lines, path)))
+    problems.sort(key=lambda p: (p.line or 0, p.field))
+    return problems
+
+
+def iter_problems(exc: InputError) -> Iterator[str]:
+    for p in exc.problems:
+        yield str(p)

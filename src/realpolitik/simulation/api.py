@@ -1,0 +1,416 @@
+"""Replayed history: simulate a case forward, score it against the record, ask "what if".
+
+A `World` says what differs from the record's world: actors' weights, events removed or
+moved, assumption values, forced choices. `simulate` runs a world for n Monte Carlo paths in
+seeded chunks on a backend and (optionally) stores every chunk in the run store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.errors import InputError
+from realpolitik.estimation.api import as_compiled
+from realpolitik.model.compiled import Compiled, year_fraction
+from realpolitik.model.specs import MODELS, to_feature_weights
+from realpolitik.simulation.backends import chunk_rng, chunks, make_backend
+from realpolitik.simulation.engine import run
+from realpolitik.simulation.store import RunStore, default_store_path, run_key
+
+CHUNK_ROWS = 20_000
+Z_MC = 2.576  # 99% two-sided: differences beyond this many standard errors are reported
+
+
+@dataclass
+class World:
+    """What a simulated world changes relative to the record's."""
+
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    remove_events: list[str] = field(default_factory=list)
+    move_events: dict[str, dt.date] = field(default_factory=dict)
+    assumptions: dict[str, float] = field(default_factory=dict)
+    force: dict[str, str] = field(default_factory=dict)
+    name: str = "baseline"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "weights": self.weights,
+            "remove_events": sorted(self.remove_events),
+            "move_events": {k: str(v) for k, v in sorted(self.move_events.items())},
+            "assumptions": dict(sorted(self.assumptions.items())),
+            "force": dict(sorted(self.force.items())),
+        }
+
+
+@dataclass
+class SimulationResult:
+    case_id: str
+    world: World
+    n: int
+    seed: int
+    outcomes: pd.DataFrame
+    choices: pd.DataFrame
+    run_key: str
+    reused: bool
+    backend: str
+    weights: pd.DataFrame
+
+    def match_rates(self) -> pd.DataFrame:
+        rec = self.choices[self.choices["recorded"]]
+        return rec[["decision", "actor", "option", "frequency"]].rename(
+            columns={"option": "recorded_option", "frequency": "match_rate"}
+        ).reset_index(drop=True)
+
+
+def fitted_weights(comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None) -> pd.DataFrame:
+    """Point weights per actor from a maximum-likelihood fit; 0 (a coin toss among options) for
+    actors the record cannot identify or who made no decision."""
+    from realpolitik.estimation.api import fit
+
+    res = fit(comp, model=model, assumptions=assumptions)
+    terms = MODELS[model]
+    rows = []
+    fitted = {a.actor: a for a in res.actors}
+    for actor in comp.actor_ids:
+        a = fitted.get(actor)
+        ok = a is not None and a.status != "unidentified" and np.isfinite(a.params).all()
+        row = {"actor": actor, "source": "fitted" if ok else "none (coin toss)"}
+        for k, t in enumerate(terms):
+            row[t] = float(a.params[k]) if ok else 0.0  # type: ignore[union-attr]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def weight_array(comp: Compiled, weights: pd.DataFrame, model: str) -> np.ndarray:
+    terms = MODELS[model]
+    w = np.zeros((1, comp.n_actors, len(terms)))
+    for _, r in weights.iterrows():
+        i = comp.actor_ids.index(r["actor"])
+        w[0, i] = [r[t] for t in terms]
+    return w
+
+
+def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, model: str) -> dict[str, Any]:
+    """Check a world against the case and turn it into engine arguments."""
+    ids = {e.id: e for e in comp.case.events}
+    for e in world.remove_events:
+        if e not in ids:
+            raise InputError(f"remove_events: unknown event '{e}' (events: {', '.join(ids)})")
+    moved = {}
+    for e, date in world.move_events.items():
+        if e not in ids:
+            raise InputError(f"move_events: unknown event '{e}' (events: {', '.join(ids)})")
+        moved[e] = year_fraction(date)
+    forced = {}
+    dec = {d.id: (k, d) for k, d in enumerate(comp.decisions)}
+    for d_id, opt in world.force.items():
+        if d_id not in dec:
+            raise InputError(f"force: unknown decision '{d_id}'")
+        k, d = dec[d_id]
+        if opt not in d.option_ids:
+            raise InputError(f"force.{d_id}: unknown option '{opt}' (options: {', '.join(d.option_ids)})")
+        forced[k] = d.option_ids.index(opt)
+    for key, value in world.assumptions.items():
+        if key not in comp.assumption_ids:
+            raise InputError(f"assumptions: unknown assumption '{key}'")
+        lo, hi = comp.bounds[comp.assumption_ids.index(key)]
+        if not lo <= value <= hi:
+            raise InputError(f"assumptions.{key}: {value} is outside its declared range [{lo}, {hi}]")
+    weights = base_weights.copy()
+    terms = MODELS[model]
+    for actor, ws in world.weights.items():
+        if actor not in comp.actor_ids:
+            raise InputError(f"weights: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+        for term, value in ws.items():
+            if term not in terms:
+                raise InputError(f"weights.{actor}: unknown term '{term}' for model {model} (terms: {', '.join(terms)})")
+            weights.loc[weights["actor"] == actor, term] = float(value)
+            weights.loc[weights["actor"] == actor, "source"] = "set by the world"
+    theta = comp.theta(1, world.assumptions)
+    W5 = to_feature_weights(model, comp, weight_array(comp, weights, model), theta)
+    return {
+        "theta": theta,
+        "W5": W5,
+        "skip": frozenset(world.remove_events),
+        "moved": moved,
+        "forced": forced,
+        "weights": weights,
+    }
+
+
+def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    comp, theta, W5, skip, moved, forced, seed, (index, _start, rows) = args
+    rng = chunk_rng(seed, index)
+    path = run(
+        comp,
+        np.repeat(theta, rows, axis=0),
+        feature_weights=np.repeat(W5, rows, axis=0),
+        rng=rng,
+        forced=forced,
+        skip_events=skip,
+        moved_events=moved,
+    )
+    max_opt = max(len(d.option_ids) for d in comp.decisions)
+    counts = np.zeros((len(comp.decisions), max_opt), dtype=np.int64)
+    for k in range(len(comp.decisions)):
+        counts[k] = np.bincount(path.choices[:, k], minlength=max_opt)[:max_opt]
+    return {
+        "rows": np.array([rows]),
+        "outcomes": path.outcomes.sum(axis=0).astype(np.int64),
+        "choices": counts,
+    }
+
+
+def simulate(
+    case: Any,
+    *,
+    n: int = 10_000,
+    seed: int = 0,
+    world: World | None = None,
+    model: str = "full",
+    weights: pd.DataFrame | None = None,
+    backend: str = "local",
+    workers: int = 2,
+    scheduler: str | None = None,
+    store: str | Path | bool | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: bool = False,
+    scenario_hash: str | None = None,
+) -> SimulationResult:
+    """Simulate n paths of a case's world; the same seed gives the same numbers anywhere."""
+    if n < 1:
+        raise InputError(f"-n: expected a positive number of paths, got {n}")
+    comp = as_compiled(case)
+    world = world or World()
+    if model not in MODELS:
+        raise InputError(f"--model: expected one of {', '.join(MODELS)}, got '{model}'")
+    base = weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
+    args = resolve_world(comp, world, base, model)
+    plan = chunks(n, chunk_rows)
+    scen = scenario_hash or _case_hash(comp)
+    params = {"n": n, "model": model, "world": world.describe(), "chunk_rows": chunk_rows,
+              "weights": args["weights"].to_dict("records")}
+    key = run_key("simulate", params, seed, scen)
+    db = None
+    have: dict[int, dict[str, np.ndarray]] = {}
+    reused = False
+    if store is not False and store is not None:
+        db = RunStore(default_store_path() if store is True else store)
+        have = db.begin(key, "simulate", comp.case.id, scen, seed, params, len(plan))
+        reused = bool(have) and len(have) == len(plan)
+    todo = [c for c in plan if c[0] not in have]
+    payload = (comp, args["theta"], args["W5"], args["skip"], args["moved"], args["forced"], seed)
+    if todo:
+        with make_backend(backend, workers, scheduler) as be, _progress(progress, len(todo), world.name) as bar:
+            for item, result in be.map(_job, [(*payload, c) for c in todo]):
+                have[item[-1][0]] = result
+                if db is not None:
+                    db.save_chunk(key, item[-1][0], result)
+                bar(1)
+    if db is not None:
+        db.finish(key)
+        db.close()
+    return _collect(comp, world, n, seed, have, key, reused, backend, args["weights"])
+
+
+def _case_hash(comp: Compiled) -> str:
+    import hashlib
+
+    return hashlib.sha256(comp.case.model_dump_json().encode()).hexdigest()[:16]
+
+
+class _progress:
+    def __init__(self, on: bool, total: int, label: str):
+        self.on = on and total > 1
+        self.total = total
+        self.label = label
+
+    def __enter__(self) -> Any:
+        if not self.on:
+            return lambda k: None
+        from rich.progress import Progress
+
+        self.p = Progress(transient=True)
+        self.p.start()
+        task = self.p.add_task(f"simulating {self.label}", total=self.total)
+        return lambda k: self.p.advance(task, k)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.on:
+            self.p.stop()
+
+
+def _collect(comp: Compiled, world: World, n: int, seed: int, have: dict[int, dict[str, np.ndarray]],
+             key: str, reused: bool, backend: str, weights: pd.DataFrame) -> SimulationResult:
+    order = sorted(have)
+    rows = int(sum(int(have[i]["rows"][0]) for i in order))
+    outcome_sum = np.sum([have[i]["outcomes"] for i in order], axis=0)
+    choice_sum = np.sum([have[i]["choices"] for i in order], axis=0)
+    freq = outcome_sum / rows
+    outcomes = pd.DataFrame(
+        {
+            "outcome": [o.id for o in comp.case.outcomes],
+            "label": [o.label for o in comp.case.outcomes],
+            "observed": [o.observed for o in comp.case.outcomes],
+            "frequency": freq,
+            "mc_se": np.sqrt(freq * (1 - freq) / rows),
+            "n": rows,
+        }
+    )
+    recs = []
+    for k, d in enumerate(comp.decisions):
+        for j, opt in enumerate(d.option_ids):
+            recs.append(
+                {
+                    "decision": d.id,
+                    "date": comp.case.decisions[k].date,
+                    "actor": comp.actor_ids[d.actor],
+                    "option": opt,
+                    "recorded": j == d.chosen,
+                    "frequency": choice_sum[k, j] / rows,
+                }
+            )
+    return SimulationResult(comp.case.id, world, rows, seed, outcomes, pd.DataFrame(recs), key,
+                            reused, backend, weights)
+
+
+# ---- fidelity -----------------------------------------------------------------------------------
+
+
+def record_logp(comp: Compiled, weights: pd.DataFrame, model: str) -> tuple[float, np.ndarray]:
+    """Log-probability of the recorded path and each recorded choice's probability."""
+    theta = comp.theta()
+    W5 = to_feature_weights(model, comp, weight_array(comp, weights, model), theta)
+    path = run(comp, theta, feature_weights=W5, record=True)
+    return float(np.log(path.chosen_prob[0]).sum()), path.chosen_prob[0]
+
+
+def fidelity(case: Any, *, n: int = 10_000, seed: int = 0, backend: str = "local", workers: int = 2,
+             store: Any = None, progress: bool = False) -> pd.DataFrame:
+    """Score three agents against the record: the fitted full model, an ideology-only agent
+    and an interest-only agent (each fitted to the record), by the log-probability of the
+    recorded path, the mean per-decision match rate in simulation, and the share of paths
+    that reproduce each observed outcome."""
+    comp = as_compiled(case)
+    rows = []
+    for label, model in (("fitted (full)", "full"), ("ideology-only", "ideology"), ("interest-only", "interest")):
+        w = fitted_weights(comp, model)
+        logp, probs = record_logp(comp, w, model)
+        sim = simulate(comp, n=n, seed=seed, model=model, weights=w, backend=backend,
+                       workers=workers, store=store, progress=progress)
+        match = sim.match_rates()
+        row = {
+            "agent": label,
+            "model": model,
+            "record_logp": logp,
+            "mean_p_recorded": float(np.mean(probs)),
+            "mean_match_rate": float(match["match_rate"].mean()),
+        }
+        for _, o in sim.outcomes.iterrows():
+            row[f"p_{o['outcome']}"] = float(o["frequency"] if o["observed"] else 1 - o["frequency"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---- counterfactuals ----------------------------------------------------------------------------
+
+
+def ideological(comp: Compiled, actor: str, base: pd.DataFrame) -> World:
+    """An actor who weighs ideology as strongly as the fitted actor weighed interest, and
+    interest not at all (strengths on the standardised scale of docs/model.md)."""
+    from realpolitik.estimation.data import choice_data
+
+    if actor not in comp.actor_ids:
+        raise InputError(f"--ideological: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+    data = choice_data(comp, "full")
+    sd = data.within_sd()
+    row = base[base["actor"] == actor].iloc[0]
+    strength = abs(float(row["interest"])) * sd[1]
+    if strength == 0:
+        strength = 1.0 * sd[0]  # an unidentified actor: one standard deviation of ideology
+    return World(weights={actor: {"ideology": strength / sd[0], "interest": 0.0}},
+                 name=f"ideological {actor}")
+
+
+def counterfactual(case: Any, world: World, *, n: int = 10_000, seed: int = 0, backend: str = "local",
+                   workers: int = 2, scheduler: str | None = None, store: Any = None,
+                   progress: bool = False) -> pd.DataFrame:
+    """Outcome distribution of a changed world against the baseline, same seed, with the
+    Monte Carlo standard error of each difference."""
+    comp = as_compiled(case)
+    base_w = fitted_weights(comp, "full", world.assumptions or None)
+    common = {"n": n, "seed": seed, "backend": backend, "workers": workers, "scheduler": scheduler,
+              "store": store, "progress": progress, "weights": base_w}
+    base = simulate(comp, world=World(), **common)
+    alt = simulate(comp, world=world, **common)
+    out = base.outcomes[["outcome", "label", "observed"]].copy()
+    out["baseline"] = base.outcomes["frequency"]
+    out["counterfactual"] = alt.outcomes["frequency"]
+    out["difference"] = out["counterfactual"] - out["baseline"]
+    out["mc_se"] = np.sqrt(base.outcomes["mc_se"] ** 2 + alt.outcomes["mc_se"] ** 2)
+    out["beyond_mc_error"] = out["difference"].abs() > Z_MC * out["mc_se"]
+    out["n"] = n
+    out.attrs["world"] = world.name
+    out.attrs["choices"] = _choice_shift(base, alt)
+    return out
+
+
+def _choice_shift(base: SimulationResult, alt: SimulationResult) -> pd.DataFrame:
+    b = base.choices.set_index(["decision", "option"])
+    a = alt.choices.set_index(["decision", "option"])
+    frame = b[["actor", "recorded"]].copy()
+    frame["baseline"] = b["frequency"]
+    frame["counterfactual"] = a["frequency"]
+    return frame.reset_index()
+
+
+def load_world(path: str | Path) -> World:
+    """Read a counterfactual file (YAML): name, weights, remove_events, move_events,
+    assumptions, force."""
+    import yaml
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such counterfactual file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}" if mark else str(p)
+        raise InputError(f"{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{p}: expected a mapping with weights/remove_events/move_events/assumptions/force")
+    allowed = {"name", "weights", "remove_events", "move_events", "assumptions", "force"}
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise InputError(f"{p}: {extra[0]}: unknown field (expected one of {', '.join(sorted(allowed))})")
+    try:
+        moves = {k: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+                 for k, v in (data.get("move_events") or {}).items()}
+    except ValueError as exc:
+        raise InputError(f"{p}: move_events: expected dates YYYY-MM-DD ({exc})") from None
+    weights = data.get("weights") or {}
+    if not isinstance(weights, dict) or not all(isinstance(v, dict) for v in weights.values()):
+        raise InputError(f"{p}: weights: expected {{ACTOR: {{TERM: NUMBER}}}}")
+    for actor, ws in weights.items():
+        for term, value in ws.items():
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise InputError(f"{p}: weights.{actor}.{term}: expected a number, got {value!r}")
+    assumptions = data.get("assumptions") or {}
+    for k, v in assumptions.items():
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            raise InputError(f"{p}: assumptions.{k}: expected a number, got {v!r}")
+    return World(
+        weights={str(a): {str(t): float(v) for t, v in ws.items()} for a, ws in weights.items()},
+        remove_events=[str(e) for e in data.get("remove_events") or []],
+        move_events=moves,
+        assumptions={str(k): float(v) for k, v in assumptions.items()},
+        force={str(k): str(v) for k, v in (data.get("force") or {}).items()},
+        name=str(data.get("name") or p.stem),
+    )

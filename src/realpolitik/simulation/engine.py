@@ -1,0 +1,159 @@
+"""The engine: walks a case's timeline for many rows (draws) at once.
+
+At each step: capabilities advance (the record, or the balance rule once an arena's dynamics
+start), exogenous events apply, the deciding actor picks an option (the recorded one, a forced
+one, or a draw from the choice model), and the chosen option's effects change the state.
+In record mode it replays what happened, which gives the features the estimation uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from realpolitik.model.compiled import Compiled
+from realpolitik.model.features import capability, contest_shares, option_features
+from realpolitik.model.state import State
+
+MAX_DT = 0.25  # years per integration sub-step of the balance rule
+
+
+@dataclass
+class Path:
+    choices: np.ndarray  # (rows, decisions)
+    outcomes: np.ndarray  # (rows, outcomes) bool
+    logp: np.ndarray  # (rows,) log-probability of the choices made (0 where forced)
+    chosen_prob: np.ndarray  # (rows, decisions) probability of the recorded option
+    features: list[np.ndarray] = field(default_factory=list)  # per decision (rows, opts, 5)
+    shares: np.ndarray | None = None  # (rows, outcomes) the contest share at prevails outcomes
+
+
+def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: bool) -> None:
+    if record or t <= state.t:
+        state.t = max(state.t, t)
+        return
+    for a, arena in enumerate(comp.arenas):
+        if arena.since is None or t <= arena.since:
+            continue
+        cur = max(state.t, arena.since)
+        live = state.capability[:, a, :]
+        if np.isnan(live).all():
+            start = capability(comp, theta, state, a, arena.since, record=False)
+            state.capability[:, a, :] = start
+            live = state.capability[:, a, :]
+        present = ~np.isnan(live[0])
+        n_live = max(int(present.sum()), 1)
+        m = arena.decisiveness.of(theta)
+        drift = np.zeros_like(live)
+        for actor, q in arena.drift.items():
+            drift[:, actor] = q.of(theta)
+        momentum = arena.momentum.of(theta)[:, None]
+        while cur < t - 1e-12:
+            dt = min(MAX_DT, t - cur)
+            p = contest_shares(live, m)
+            growth = drift + momentum * (np.nan_to_num(p) - 1.0 / n_live)
+            live[:, present] *= np.exp(growth[:, present] * dt)
+            cur += dt
+    state.t = t
+
+
+def run(
+    comp: Compiled,
+    theta: np.ndarray,
+    *,
+    feature_weights: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    record: bool = False,
+    forced: dict[int, int] | None = None,
+    skip_events: frozenset[str] = frozenset(),
+    moved_events: dict[str, float] | None = None,
+    keep_features: bool = False,
+    uniforms: np.ndarray | None = None,
+) -> Path:
+    """Run the case once per row of theta.
+
+    feature_weights[row, actor, feature] drive the choices that are neither recorded nor
+    forced; with record=True every decision takes its recorded option and capabilities follow
+    the record, and the path's logp is the log-probability of the record under the weights.
+    `uniforms[row, decision]`, when given, replaces the generator's draws (common random
+    numbers across assumption settings in a sensitivity analysis).
+    """
+    rows = theta.shape[0]
+    forced = forced or {}
+    moved = moved_events or {}
+    state = State.initial(comp, rows)
+    n_dec = len(comp.decisions)
+    choices = np.zeros((rows, n_dec), dtype=np.int16)
+    chosen_prob = np.full((rows, n_dec), np.nan)
+    outcomes = np.zeros((rows, len(comp.outcomes)), dtype=bool)
+    shares_at = np.full((rows, len(comp.outcomes)), np.nan)
+    logp = np.zeros(rows)
+    feats: list[np.ndarray] = []
+    everyone = np.ones(rows, dtype=bool)
+    steps = comp.steps(skip_events=skip_events, moved=moved)
+    # removed or moved events: their aid stops counting at their recorded date
+    undo = [(e.t, i) for i, e in enumerate(comp.events) if e.id in skip_events or e.id in moved]
+    undo_iter = sorted(undo)
+    u = 0
+    for step in steps:
+        while u < len(undo_iter) and undo_iter[u][0] <= step.t:
+            _advance(comp, theta, state, undo_iter[u][0], record)
+            for eff in comp.events[undo_iter[u][1]].effects:
+                state.apply(eff, theta, everyone, sign=-1.0)
+            u += 1
+        _advance(comp, theta, state, step.t, record)
+        if step.kind == "event":
+            for eff in comp.events[step.index].effects:
+                state.apply(eff, theta, everyone)
+        elif step.kind == "decision":
+            k = step.index
+            d = comp.decisions[k]
+            X = option_features(comp, d, theta, state, record=record)
+            if keep_features:
+                feats.append(X)
+            probs = None
+            if feature_weights is not None:
+                U = np.einsum("rof,rf->ro", X, feature_weights[:, d.actor, :])
+                U -= U.max(axis=1, keepdims=True)
+                e = np.exp(U)
+                probs = e / e.sum(axis=1, keepdims=True)
+                chosen_prob[:, k] = probs[:, d.chosen]
+            if record:
+                pick = np.full(rows, d.chosen)
+            elif k in forced:
+                pick = np.full(rows, forced[k])
+            elif probs is not None:
+                if uniforms is not None:
+                    draw = uniforms[:, k]
+                else:
+                    assert rng is not None, "a seeded generator is needed to draw choices"
+                    draw = rng.random(rows)
+                pick = (probs.cumsum(axis=1) < draw[:, None]).sum(axis=1)
+                pick = np.minimum(pick, probs.shape[1] - 1)
+            else:
+                pick = np.full(rows, d.chosen)
+            if probs is not None and k not in forced:
+                logp += np.log(probs[np.arange(rows), pick])
+            choices[:, k] = pick
+            for j, effects in enumerate(d.effects):
+                mask = pick == j
+                for eff in effects:
+                    state.apply(eff, theta, mask)
+            if not record:
+                # the record path is the reference for capabilities before dynamics start
+                for eff in d.effects[d.chosen]:
+                    state.apply(eff, theta, everyone, sign=-1.0)
+        else:
+            o = comp.outcomes[step.index]
+            i = step.index
+            if o.kind == "prevails":
+                cap = capability(comp, theta, state, o.arena, o.t, record)
+                p = contest_shares(cap, comp.arenas[o.arena].decisiveness.of(theta))[:, o.actor]
+                shares_at[:, i] = p
+                outcomes[:, i] = np.nan_to_num(p) >= o.threshold.of(theta)
+            elif o.kind == "alliance":
+                outcomes[:, i] = state.alliance[:, o.members[0], o.members[1]]
+            else:
+                outcomes[:, i] = state.holder[:, o.stake] == o.actor
+    return Path(choices, outcomes, logp, chosen_prob, feats, shares_at)

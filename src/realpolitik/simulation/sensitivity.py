@@ -1,0 +1,207 @@
+"""Global sensitivity analysis (Sobol, with SALib) over every declared assumption range.
+
+The problem is the scenario's assumptions with their [low, high] ranges. For each sampled
+setting the record is replayed, every identified actor's weights are refitted, and the
+outputs are computed:
+  verdict:ACTOR   interest strength minus ideology strength (> 0: interest outweighs ideology)
+  outcome:ID      probability of each outcome in `draws` simulated paths (common random
+                  numbers across settings, so differences come from the assumptions)
+Sobol first-order (S1) and total (ST) indices come from SALib's Saltelli/Sobol estimator.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.errors import InputError
+from realpolitik.estimation.api import as_compiled
+from realpolitik.estimation.batched import fit_rows
+from realpolitik.estimation.data import choice_data
+from realpolitik.model.compiled import Compiled
+from realpolitik.model.specs import design, to_feature_weights
+from realpolitik.simulation.backends import chunk_rng, chunks, make_backend
+from realpolitik.simulation.engine import run
+from realpolitik.simulation.store import RunStore, default_store_path, run_key
+
+MATTERS = 0.05  # an assumption matters when its total-order index reaches this for some output
+ROWS_PER_CHUNK = 20_000
+
+
+@dataclass
+class SensitivityResult:
+    case_id: str
+    indices: pd.DataFrame
+    verdict_share: pd.DataFrame
+    outputs: pd.DataFrame
+    samples: np.ndarray
+    names: list[str]
+    base_samples: int
+    draws: int
+    seed: int
+    run_key: str
+    reused: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_evaluations(self) -> int:
+        return int(self.samples.shape[0])
+
+    def matters(self, threshold: float = MATTERS) -> pd.DataFrame:
+        """Assumptions whose total-order index reaches `threshold` for at least one output, with
+        its 95% interval clear of zero."""
+        idx = self.indices
+        top = idx[(idx["ST"] >= threshold) & (idx["ST"] - idx["ST_conf"] > 0)]
+        if top.empty:
+            return pd.DataFrame(columns=["assumption", "max_ST", "outputs"])
+        grouped = top.groupby("assumption").agg(
+            max_ST=("ST", "max"), outputs=("output", lambda s: ", ".join(sorted(s)))
+        )
+        return grouped.sort_values("max_ST", ascending=False).reset_index()
+
+
+def _actor_blocks(comp: Compiled, actors: list[int]) -> dict[int, dict[str, Any]]:
+    """Per actor: which decisions, option counts and the chosen pattern (fixed across rows)."""
+    blocks = {}
+    for a in actors:
+        ks = [k for k, d in enumerate(comp.decisions) if d.actor == a]
+        sizes = [len(comp.decisions[k].option_ids) for k in ks]
+        chosen = np.concatenate([np.eye(s)[comp.decisions[k].chosen] for k, s in zip(ks, sizes, strict=True)])
+        blocks[a] = {"decisions": ks, "starts": np.r_[0, np.cumsum(sizes)[:-1]].astype(int), "chosen": chosen}
+    return blocks
+
+
+def _within_sd(V: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    sizes = np.diff(np.r_[starts, V.shape[1]])
+    group = np.repeat(np.arange(len(starts)), sizes)
+    means = np.add.reduceat(V, starts, axis=1) / sizes
+    dev = V - means[:, group]
+    return np.sqrt((dev**2).sum(axis=1) / max(V.shape[1] - len(starts), 1))
+
+
+def _evaluate(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    comp, theta, draws, seed, actors, sd, (_, _, _) = args
+    rows = theta.shape[0]
+    record = run(comp, theta, record=True, keep_features=True)
+    W = np.zeros((rows, comp.n_actors, 2))
+    diff = np.zeros((rows, len(actors)))
+    blocks = _actor_blocks(comp, actors)
+    for i, a in enumerate(actors):
+        b = blocks[a]
+        Z = np.concatenate([design("full", comp, record.features[k], theta) for k in b["decisions"]], axis=1)
+        w = fit_rows(Z, b["chosen"], b["starts"], sd)
+        W[:, a, :] = w
+        strength_i = w[:, 0] * _within_sd(Z[..., 0], b["starts"])
+        strength_n = w[:, 1] * _within_sd(Z[..., 1], b["starts"])
+        diff[:, i] = strength_n - strength_i
+    W5 = to_feature_weights("full", comp, W, theta)
+    uniforms = chunk_rng(seed, 0).random((draws, len(comp.decisions)))
+    sim = run(
+        comp,
+        np.repeat(theta, draws, axis=0),
+        feature_weights=np.repeat(W5, draws, axis=0),
+        uniforms=np.tile(uniforms, (rows, 1)),
+    )
+    outcomes = sim.outcomes.reshape(rows, draws, -1).mean(axis=1)
+    return {"diff": diff, "outcomes": outcomes}
+
+
+def sensitivity(
+    case: Any,
+    *,
+    base_samples: int = 128,
+    draws: int = 64,
+    seed: int = 0,
+    backend: str = "local",
+    workers: int = 2,
+    scheduler: str | None = None,
+    store: Any = None,
+    progress: bool = False,
+    scenario_hash: str | None = None,
+) -> SensitivityResult:
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    from realpolitik.estimation.api import fit
+    from realpolitik.simulation.api import _case_hash, _progress
+
+    comp = as_compiled(case)
+    if base_samples < 2 or base_samples & (base_samples - 1):
+        raise InputError(f"--samples: expected a power of two (Sobol sequences), got {base_samples}")
+    if draws < 1:
+        raise InputError(f"--draws: expected at least 1 path per setting, got {draws}")
+    names = list(comp.assumption_ids)
+    bounds = comp.bounds.copy()
+    varying = bounds[:, 1] > bounds[:, 0]
+    if not varying.any():
+        raise InputError(f"{comp.case.id}: no assumption has a range to vary")
+    problem = {"num_vars": int(varying.sum()), "names": [n for n, v in zip(names, varying, strict=True) if v],
+               "bounds": bounds[varying].tolist()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = sobol_sample.sample(problem, base_samples, calc_second_order=False, seed=seed)
+    theta = np.tile(comp.theta0, (sample.shape[0], 1))
+    theta[:, varying] = sample
+
+    baseline = fit(comp, model="full")
+    actors = [comp.actor_ids.index(a.actor) for a in baseline.actors if a.status != "unidentified"]
+    sd = choice_data(comp, "full").within_sd()
+
+    per_chunk = max(1, ROWS_PER_CHUNK // draws)
+    plan = chunks(theta.shape[0], per_chunk)
+    scen = scenario_hash or _case_hash(comp)
+    params = {"base_samples": base_samples, "draws": draws, "names": problem["names"], "rows": per_chunk}
+    key = run_key("sensitivity", params, seed, scen)
+    have: dict[int, dict[str, np.ndarray]] = {}
+    db = None
+    if store is not None and store is not False:
+        db = RunStore(default_store_path() if store is True else store)
+        have = db.begin(key, "sensitivity", comp.case.id, scen, seed, params, len(plan))
+    reused = len(have) == len(plan)
+    todo = [c for c in plan if c[0] not in have]
+    if todo:
+        jobs = [(comp, theta[s : s + n], draws, seed, actors, sd, (i, s, n)) for i, s, n in todo]
+        with make_backend(backend, workers, scheduler) as be, _progress(progress, len(jobs), "sensitivity") as bar:
+            for item, result in be.map(_evaluate, jobs):
+                have[item[-1][0]] = result
+                if db is not None:
+                    db.save_chunk(key, item[-1][0], result)
+                bar(1)
+    if db is not None:
+        db.finish(key)
+        db.close()
+    diff = np.concatenate([have[i]["diff"] for i in sorted(have)])
+    outs = np.concatenate([have[i]["outcomes"] for i in sorted(have)])
+
+    columns: dict[str, np.ndarray] = {}
+    for i, a in enumerate(actors):
+        columns[f"verdict:{comp.actor_ids[a]}"] = diff[:, i]
+    for j, o in enumerate(comp.outcomes):
+        columns[f"outcome:{o.id}"] = outs[:, j]
+    rows = []
+    notes = []
+    for name, Y in columns.items():
+        if np.var(Y) < 1e-12:
+            notes.append(f"{name} does not vary over the assumption ranges (all {Y[0]:.3g})")
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sobol_analyze.analyze(problem, Y, calc_second_order=False, num_resamples=200, seed=seed)
+        for k, assumption in enumerate(problem["names"]):
+            rows.append({"output": name, "assumption": assumption, "S1": float(res["S1"][k]),
+                         "S1_conf": float(res["S1_conf"][k]), "ST": float(res["ST"][k]),
+                         "ST_conf": float(res["ST_conf"][k])})
+    indices = pd.DataFrame(rows, columns=["output", "assumption", "S1", "S1_conf", "ST", "ST_conf"])
+    share = pd.DataFrame(
+        [{"actor": comp.actor_ids[a], "share_interest_outweighs": float(np.mean(diff[:, i] > 0)),
+          "settings": diff.shape[0]} for i, a in enumerate(actors)]
+    )
+    outputs = pd.DataFrame(theta, columns=names)
+    for name, Y in columns.items():
+        outputs[name] = Y
+    return SensitivityResult(comp.case.id, indices, share, outputs, theta, names, base_samples, draws,
+                             seed, key, reused, notes)

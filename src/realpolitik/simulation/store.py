@@ -1,0 +1,106 @@
+"""Runs stored in an embedded DuckDB database, chunk by chunk.
+
+A run is keyed by a hash of what determines its numbers (kind, parameters, seed, scenario
+hash, package version). Each finished chunk is committed at once, so a sweep that crashes
+resumes from the chunks it has; a finished run is read back rather than recomputed, and the
+command says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realpolitik import __version__
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+  run_key VARCHAR PRIMARY KEY, kind VARCHAR, case_id VARCHAR, scenario_hash VARCHAR,
+  version VARCHAR, seed BIGINT, params VARCHAR, n_chunks INTEGER, created TIMESTAMP,
+  completed TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  run_key VARCHAR, chunk INTEGER, payload BLOB, created TIMESTAMP,
+  PRIMARY KEY (run_key, chunk)
+);
+"""
+
+
+def default_store_path() -> Path:
+    env = os.environ.get("REALPOLITIK_STORE")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "realpolitik" / "runs.duckdb"
+
+
+def run_key(kind: str, params: dict[str, Any], seed: int, scenario_hash: str) -> str:
+    blob = json.dumps(
+        {"kind": kind, "params": params, "seed": seed, "scenario": scenario_hash, "version": __version__},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def pack(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def unpack(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob)) as data:
+        return {k: data[k] for k in data.files}
+
+
+class RunStore:
+    def __init__(self, path: str | Path):
+        import duckdb
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def begin(self, key: str, kind: str, case_id: str, scenario_hash: str, seed: int,
+              params: dict[str, Any], n_chunks: int) -> dict[int, dict[str, np.ndarray]]:
+        """Register a run (if new) and return the chunks it already has."""
+        row = self.con.execute("SELECT run_key FROM runs WHERE run_key = ?", [key]).fetchone()
+        if row is None:
+            self.con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [key, kind, case_id, scenario_hash, __version__, seed,
+                 json.dumps(params, sort_keys=True, default=str), n_chunks, dt.datetime.now()],
+            )
+            return {}
+        got = self.con.execute("SELECT chunk, payload FROM chunks WHERE run_key = ?", [key]).fetchall()
+        return {int(c): unpack(bytes(p)) for c, p in got}
+
+    def is_complete(self, key: str) -> str | None:
+        row = self.con.execute("SELECT completed FROM runs WHERE run_key = ?", [key]).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
+    def save_chunk(self, key: str, chunk: int, arrays: dict[str, np.ndarray]) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
+            [key, chunk, pack(arrays), dt.datetime.now()],
+        )
+
+    def finish(self, key: str) -> None:
+        self.con.execute("UPDATE runs SET completed = ? WHERE run_key = ?", [dt.datetime.now(), key])
+
+    def runs(self) -> Any:
+        return self.con.execute(
+            "SELECT run_key, kind, case_id, seed, version, created, completed FROM runs ORDER BY created"
+        ).df()
