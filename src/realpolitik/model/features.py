@@ -66,12 +66,15 @@ def option_features(comp: Compiled, d: CDecision, theta: np.ndarray, state: Stat
         shares = contest_shares(cap, comp.arenas[d.arena].decisiveness.of(theta))
     else:
         shares = None
-    values = comp.valuation(theta)[:, d.actor, :]  # (rows, stakes)
-    held = state.holder == d.actor
+    values = np.zeros((rows, len(comp.stake_ids)))  # the decider's valuations (rows, stakes)
+    for (a, s), q in comp.valuations.items():
+        if a == d.actor:
+            values[:, s] = q.of(theta)
+    unheld = values * (state.holder != d.actor)  # exact: products with 0/1
     for j in range(n_opt):
         f, g = d.favours[j], d.opposes[j]
         X[:, j, 0] = (affinity(f) if f >= 0 else 0.0) - (affinity(g) if g >= 0 else 0.0)
-        X[:, j, 1] = (values * d.gains[j] * ~held).sum(axis=1) - (values * d.gives[j]).sum(axis=1)
+        X[:, j, 1] = (unheld * d.gains[j]).sum(axis=1) - (values * d.gives[j]).sum(axis=1)
         if shares is not None and f >= 0 and g >= 0:
             p = shares[:, f] - shares[:, g]
             X[:, j, 2] = np.nan_to_num(p, nan=0.0)

@@ -102,34 +102,72 @@ def parse(text: str, origin: str = "<string>") -> Case:
 # ---- YAML with line numbers ---------------------------------------------------------------------
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader, except that an impossible date (1945-02-30) stays text for the schema to report."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_yaml(text: str, origin: str) -> tuple[Any, dict[LinePath, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(Problem(origin, "", f"malformed YAML: {what}", line)) from None
+    except RecursionError:
+        raise InputError(Problem(origin, "", "malformed YAML: nested too deeply", None)) from None
     if not isinstance(data, dict):
         raise InputError(Problem(origin, "", "expected a mapping of scenario fields at the top", 1))
     lines: dict[LinePath, int] = {}
-    _index(node, (), lines)
+    duplicates: list[tuple[LinePath, int]] = []
+    _index(node, (), lines, duplicates)
+    if duplicates:
+        raise InputError(
+            [
+                Problem(
+                    origin, field_name(path), "duplicate key: a field may appear only once", line
+                )
+                for path, line in duplicates
+            ]
+        )
     return data, lines
 
 
-def _index(node: yaml.Node | None, path: LinePath, lines: dict[LinePath, int]) -> None:
-    if node is None:
+def _index(
+    node: yaml.Node | None,
+    path: LinePath,
+    lines: dict[LinePath, int],
+    duplicates: list[tuple[LinePath, int]],
+    above: frozenset[int] = frozenset(),
+) -> None:
+    if node is None or id(node) in above:  # an alias that contains itself
         return
+    above = above | {id(node)}
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key, value in node.value:
             child = path + (str(key.value),)
+            if child[-1] in seen and child[-1] != "<<":
+                duplicates.append((child, key.start_mark.line + 1))
+                continue
+            seen.add(child[-1])
             lines[child] = key.start_mark.line + 1
-            _index(value, child, lines)
+            _index(value, child, lines, duplicates, above)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, path + (i,), lines)
+            _index(item, path + (i,), lines, duplicates, above)
 
 
 def line_of(lines: dict[LinePath, int], path: LinePath) -> int | None:
@@ -216,7 +254,9 @@ def translate(exc: ValidationError, data: Any, lines: dict[LinePath, int], origi
     problems = []
     for path, errs in grouped.items():
         last = path[-1] if path else ""
-        if len(errs) > 1 and last in QUANTITY_FIELDS:
+        if any(e["type"] == "finite_number" for e in errs):
+            message = f"expected a finite number, got {errs[0].get('input')!r}"
+        elif len(errs) > 1 and last in QUANTITY_FIELDS:
             shown = repr(errs[0].get("input"))
             message = f"expected a number or {{assumption: ID}}, got {shown}"
         else:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 Id = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
-Number = StrictInt | StrictFloat
+Number = StrictInt | Annotated[StrictFloat, Field(allow_inf_nan=False)]
 
 
 class Strict(BaseModel):

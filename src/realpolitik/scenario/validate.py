@@ -318,6 +318,12 @@ def _check_citations(ck: Checker, sources: set[str]) -> None:
                     f"(sections: {'; '.join(src.sections)})",
                 )
                 continue
+        elif obj.section is not None:
+            ck.add(
+                path + ("section",),
+                f"section '{obj.section}' does not exist in source '{src.id}' (it declares no sections)",
+            )
+            continue
         if obj.note is not None:
             if src.notes is None or not 1 <= obj.note <= src.notes:
                 ck.add(path + ("note",), f"footnote {obj.note} does not exist in source '{src.id}'")

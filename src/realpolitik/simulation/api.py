@@ -344,11 +344,14 @@ def counterfactual(case: Any, world: World, *, n: int = 10_000, seed: int = 0, b
     """Outcome distribution of a changed world against the baseline, same seed, with the
     Monte Carlo standard error of each difference."""
     comp = as_compiled(case)
-    base_w = fitted_weights(comp, "full", world.assumptions or None)
+    # the baseline is the record's world (weights fitted at the default assumptions); a world
+    # that changes assumptions refits the weights under them, as `simulate` does
+    base_w = fitted_weights(comp, "full")
+    alt_w = fitted_weights(comp, "full", world.assumptions) if world.assumptions else base_w
     common = {"n": n, "seed": seed, "backend": backend, "workers": workers, "scheduler": scheduler,
-              "store": store, "progress": progress, "weights": base_w}
-    base = simulate(comp, world=World(), **common)
-    alt = simulate(comp, world=world, **common)
+              "store": store, "progress": progress}
+    base = simulate(comp, world=World(), weights=base_w, **common)
+    alt = simulate(comp, world=world, weights=alt_w, **common)
     out = base.outcomes[["outcome", "label", "observed"]].copy()
     out["baseline"] = base.outcomes["frequency"]
     out["counterfactual"] = alt.outcomes["frequency"]
