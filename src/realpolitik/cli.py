@@ -28,9 +28,28 @@ COMMANDS: dict[str, str] = {
 }
 
 
+SUMMARY: dict[str, str] = {
+    "case": "Cases: list, show, validate and start scenario files.",
+    "fit": "Estimate each actor's weights on ideology and interest, with the verdict.",
+    "run": "The main job: fit, score, the headline what-if, and the report.",
+    "simulate": "Simulate a case forward: outcome frequencies and fidelity to the record.",
+    "counterfactual": "Compare a changed world with the baseline, with Monte Carlo error.",
+    "sensitivity": "Sobol sensitivity of verdicts and outcomes over every assumption.",
+    "data": "Import and list the Correlates of War and related datasets.",
+    "alliances": "Every alliance since 1816: build the dyad-year panel, fit by era.",
+    "report": "Write the self-contained HTML report with its figures.",
+    "serve": "Explore a case in the browser (localhost).",
+}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARY.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -88,7 +88,8 @@ def simulate(case_ref: str, model: str, n: int, seed: int, backend: str, workers
 def build_world(comp: Any, file: str | None, ideological: str | None, weight: tuple[str, ...],
                 remove_event: tuple[str, ...], move_event: tuple[str, ...], assume: tuple[str, ...],
                 force: tuple[str, ...]) -> Any:
-    from realpolitik.simulation.api import World, fitted_weights, ideological as ideo_world, load_world
+    from realpolitik.simulation.api import World, fitted_weights, load_world
+    from realpolitik.simulation.api import ideological as ideo_world
 
     world = load_world(file) if file else World(name="counterfactual")
     if ideological:

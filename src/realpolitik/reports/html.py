@@ -11,7 +11,6 @@ is escaped.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 import shlex
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.export import atomic_write
-from realpolitik.scenario.loader import LoadedCase, builtin_names, load
+from realpolitik.scenario.loader import LoadedCase, load
 from realpolitik.scenario.schema import Case
 from realpolitik.scenario.timeline import format_date, timeline
 
@@ -165,8 +164,7 @@ class _Run:
 
 def _case_arg(case_ref: Any, loaded: LoadedCase | None) -> str:
     if isinstance(case_ref, str | Path):
-        key = str(case_ref)
-        return key if key in builtin_names() else str(case_ref)
+        return str(case_ref)
     if loaded is not None:
         return loaded.origin
     return "CASE.yaml"
@@ -666,4 +664,4 @@ def write_report(
     return path
 
 
-__all__ = ["MISSING", "ReportInputs", "write_report", "inline_svg", "esc", "dt"]
+__all__ = ["MISSING", "ReportInputs", "write_report", "inline_svg", "esc"]
