@@ -270,13 +270,12 @@ def bench_mesa(comp: Any, runs_mesa: int, runs_engine: int, seed: int) -> dict[s
         m_outcomes[i] = model.outcomes
     t_mesa = time.perf_counter() - t0
 
-    chunk = min(runs_engine, 10_000)
+    chunk = min(runs_engine, 20_000)
     e_choices, e_outcomes = [], []
     t0 = time.perf_counter()
     for i, start in enumerate(range(0, runs_engine, chunk)):
         rows = min(chunk, runs_engine - start)
-        path = run(comp, comp.theta(rows), feature_weights=np.repeat(W[None], rows, 0),
-                   rng=chunk_rng(seed, i))
+        path = run(comp, comp.theta(1), feature_weights=W[None], rows=rows, rng=chunk_rng(seed, i))
         e_choices.append(path.choices)
         e_outcomes.append(path.outcomes)
     t_engine = time.perf_counter() - t0

@@ -46,7 +46,7 @@ class State:
             return
         rows = np.flatnonzero(mask)
         if effect.kind == "aid":
-            amount = effect.q.of(theta)[rows]
+            amount = _pick(effect.q.of(theta), rows)
             step = sign * np.log1p(amount)
             live = ~np.isnan(self.capability[rows, effect.arena, effect.a])
             self.deviation[rows[~live], effect.arena, effect.a] += step[~live]
@@ -62,6 +62,11 @@ class State:
             self.alliance[rows, effect.a, effect.b] = effect.active
             self.alliance[rows, effect.b, effect.a] = effect.active
         elif effect.kind == "hostility":
-            level = np.clip(effect.q.of(theta)[rows], 0.0, 1.0)
+            level = np.clip(_pick(effect.q.of(theta), rows), 0.0, 1.0)
             self.hostility[rows, effect.a, effect.b] = level
             self.hostility[rows, effect.b, effect.a] = level
+
+
+def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Values for the given rows; one parameter row is shared by every path."""
+    return np.broadcast_to(values, (len(rows),)) if len(values) == 1 else values[rows]

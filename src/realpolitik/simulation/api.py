@@ -19,9 +19,9 @@ from realpolitik.errors import InputError
 from realpolitik.estimation.api import as_compiled
 from realpolitik.model.compiled import Compiled, year_fraction
 from realpolitik.model.specs import MODELS, to_feature_weights
-from realpolitik.simulation.backends import chunk_rng, chunks, make_backend
+from realpolitik.simulation.backends import chunk_rng, chunks
+from realpolitik.simulation.chunked import Execution, run_chunks
 from realpolitik.simulation.engine import run
-from realpolitik.simulation.store import RunStore, default_store_path, run_key
 
 CHUNK_ROWS = 20_000
 Z_MC = 2.576  # 99% two-sided: differences beyond this many standard errors are reported
@@ -149,8 +149,9 @@ def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     rng = chunk_rng(seed, index)
     path = run(
         comp,
-        np.repeat(theta, rows, axis=0),
-        feature_weights=np.repeat(W5, rows, axis=0),
+        theta,
+        feature_weights=W5,
+        rows=rows,
         rng=rng,
         forced=forced,
         skip_events=skip,
@@ -193,57 +194,15 @@ def simulate(
     base = weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
     args = resolve_world(comp, world, base, model)
     plan = chunks(n, chunk_rows)
-    scen = scenario_hash or _case_hash(comp)
     params = {"n": n, "model": model, "world": world.describe(), "chunk_rows": chunk_rows,
               "weights": args["weights"].to_dict("records")}
-    key = run_key("simulate", params, seed, scen)
-    db = None
-    have: dict[int, dict[str, np.ndarray]] = {}
-    reused = False
-    if store is not False and store is not None:
-        db = RunStore(default_store_path() if store is True else store)
-        have = db.begin(key, "simulate", comp.case.id, scen, seed, params, len(plan))
-        reused = bool(have) and len(have) == len(plan)
-    todo = [c for c in plan if c[0] not in have]
     payload = (comp, args["theta"], args["W5"], args["skip"], args["moved"], args["forced"], seed)
-    if todo:
-        with make_backend(backend, workers, scheduler) as be, _progress(progress, len(todo), world.name) as bar:
-            for item, result in be.map(_job, [(*payload, c) for c in todo]):
-                have[item[-1][0]] = result
-                if db is not None:
-                    db.save_chunk(key, item[-1][0], result)
-                bar(1)
-    if db is not None:
-        db.finish(key)
-        db.close()
+    have, key, reused = run_chunks(
+        "simulate", comp, plan, _job, lambda c: (*payload, c), params=params, seed=seed,
+        execution=Execution(backend, workers, scheduler, store, progress),
+        scenario_hash=scenario_hash, label=f"simulating {world.name}",
+    )
     return _collect(comp, world, n, seed, have, key, reused, backend, args["weights"])
-
-
-def _case_hash(comp: Compiled) -> str:
-    import hashlib
-
-    return hashlib.sha256(comp.case.model_dump_json().encode()).hexdigest()[:16]
-
-
-class _progress:
-    def __init__(self, on: bool, total: int, label: str):
-        self.on = on and total > 1
-        self.total = total
-        self.label = label
-
-    def __enter__(self) -> Any:
-        if not self.on:
-            return lambda k: None
-        from rich.progress import Progress
-
-        self.p = Progress(transient=True)
-        self.p.start()
-        task = self.p.add_task(f"simulating {self.label}", total=self.total)
-        return lambda k: self.p.advance(task, k)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.on:
-            self.p.stop()
 
 
 def _collect(comp: Compiled, world: World, n: int, seed: int, have: dict[int, dict[str, np.ndarray]],

@@ -62,7 +62,7 @@ class DaskBackend(Backend):
                 raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address} ({exc})") from None
         else:
             self._cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             self.client = Client(self._cluster)
 

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from realpolitik.model.compiled import Compiled
-from realpolitik.model.features import capability, contest_shares, option_features
+from realpolitik.model.features import (
+    capability,
+    contest_shares,
+    option_features,
+    option_utility,
+)
 from realpolitik.model.state import State
 
 MAX_DT = 0.25  # years per integration sub-step of the balance rule
@@ -70,6 +75,7 @@ def run(
     moved_events: dict[str, float] | None = None,
     keep_features: bool = False,
     uniforms: np.ndarray | None = None,
+    rows: int | None = None,
 ) -> Path:
     """Run the case once per row of theta.
 
@@ -77,9 +83,14 @@ def run(
     forced; with record=True every decision takes its recorded option and capabilities follow
     the record, and the path's logp is the log-probability of the record under the weights.
     `uniforms[row, decision]`, when given, replaces the generator's draws (common random
-    numbers across assumption settings in a sensitivity analysis).
+    numbers across assumption settings in a sensitivity analysis). With `rows` larger than
+    theta's single row, every path shares that parameter row (and feature_weights' single row):
+    the work that does not depend on the path is then done once per step, not once per path.
     """
-    rows = theta.shape[0]
+    if rows is None:
+        rows = theta.shape[0]
+    elif theta.shape[0] not in (1, rows):
+        raise ValueError("theta must have one row or one row per path")
     forced = forced or {}
     moved = moved_events or {}
     state = State.initial(comp, rows)
@@ -109,15 +120,14 @@ def run(
         elif step.kind == "decision":
             k = step.index
             d = comp.decisions[k]
-            X = option_features(comp, d, theta, state, record=record)
             if keep_features:
-                feats.append(X)
+                feats.append(option_features(comp, d, theta, state, record=record))
             probs = None
             if feature_weights is not None:
-                U = np.einsum("rof,rf->ro", X, feature_weights[:, d.actor, :])
-                U -= U.max(axis=1, keepdims=True)
-                e = np.exp(U)
-                probs = e / e.sum(axis=1, keepdims=True)
+                U = option_utility(comp, d, theta, state, feature_weights, record=record)
+                e = np.exp(U - U.max(axis=1, keepdims=True))
+                total = e.sum(axis=1)
+                probs = e / total[:, None]
                 chosen_prob[:, k] = probs[:, d.chosen]
             if record:
                 pick = np.full(rows, d.chosen)
@@ -129,7 +139,7 @@ def run(
                 else:
                     assert rng is not None, "a seeded generator is needed to draw choices"
                     draw = rng.random(rows)
-                pick = (probs.cumsum(axis=1) < draw[:, None]).sum(axis=1)
+                pick = (np.cumsum(probs, axis=1) < draw[:, None]).sum(axis=1)
                 pick = np.minimum(pick, probs.shape[1] - 1)
             else:
                 pick = np.full(rows, d.chosen)

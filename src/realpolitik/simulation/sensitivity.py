@@ -24,9 +24,9 @@ from realpolitik.estimation.batched import fit_rows
 from realpolitik.estimation.data import choice_data
 from realpolitik.model.compiled import Compiled
 from realpolitik.model.specs import design, to_feature_weights
-from realpolitik.simulation.backends import chunk_rng, chunks, make_backend
+from realpolitik.simulation.backends import chunk_rng, chunks
+from realpolitik.simulation.chunked import Execution, run_chunks
 from realpolitik.simulation.engine import run
-from realpolitik.simulation.store import RunStore, default_store_path, run_key
 
 MATTERS = 0.05  # an assumption matters when its total-order index reaches this for some output
 ROWS_PER_CHUNK = 20_000
@@ -127,7 +127,6 @@ def sensitivity(
     from SALib.sample import sobol as sobol_sample
 
     from realpolitik.estimation.api import fit
-    from realpolitik.simulation.api import _case_hash, _progress
 
     comp = as_compiled(case)
     if base_samples < 2 or base_samples & (base_samples - 1):
@@ -153,27 +152,13 @@ def sensitivity(
 
     per_chunk = max(1, ROWS_PER_CHUNK // draws)
     plan = chunks(theta.shape[0], per_chunk)
-    scen = scenario_hash or _case_hash(comp)
     params = {"base_samples": base_samples, "draws": draws, "names": problem["names"], "rows": per_chunk}
-    key = run_key("sensitivity", params, seed, scen)
-    have: dict[int, dict[str, np.ndarray]] = {}
-    db = None
-    if store is not None and store is not False:
-        db = RunStore(default_store_path() if store is True else store)
-        have = db.begin(key, "sensitivity", comp.case.id, scen, seed, params, len(plan))
-    reused = len(have) == len(plan)
-    todo = [c for c in plan if c[0] not in have]
-    if todo:
-        jobs = [(comp, theta[s : s + n], draws, seed, actors, sd, (i, s, n)) for i, s, n in todo]
-        with make_backend(backend, workers, scheduler) as be, _progress(progress, len(jobs), "sensitivity") as bar:
-            for item, result in be.map(_evaluate, jobs):
-                have[item[-1][0]] = result
-                if db is not None:
-                    db.save_chunk(key, item[-1][0], result)
-                bar(1)
-    if db is not None:
-        db.finish(key)
-        db.close()
+    have, key, reused = run_chunks(
+        "sensitivity", comp, plan, _evaluate,
+        lambda c: (comp, theta[c[1] : c[1] + c[2]], draws, seed, actors, sd, c),
+        params=params, seed=seed, execution=Execution(backend, workers, scheduler, store, progress),
+        scenario_hash=scenario_hash, label="sensitivity",
+    )
     diff = np.concatenate([have[i]["diff"] for i in sorted(have)])
     outs = np.concatenate([have[i]["outcomes"] for i in sorted(have)])
 
