@@ -291,7 +291,7 @@ def ideological(comp: Compiled, actor: str, base: pd.DataFrame) -> World:
     sd = data.within_sd()
     row = base[base["actor"] == actor].iloc[0]
     strength = abs(float(row["interest"])) * sd[1]
-    if strength == 0:
+    if strength < 1e-6:
         strength = 1.0 * sd[0]  # an unidentified actor: one standard deviation of ideology
     return World(weights={actor: {"ideology": strength / sd[0], "interest": 0.0}},
                  name=f"ideological {actor}")
