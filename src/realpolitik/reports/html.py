@@ -100,7 +100,9 @@ def table(frame: pd.DataFrame, formats: dict[str, str] | None = None,
             elif isinstance(v, float | int | np.floating | np.integer) and not isinstance(v, bool):
                 cells.append(f"<td class=\"num\">{esc(fmt(v, formats.get(c, '{:.3f}')))}</td>")
             else:
-                cells.append(f"<td>{esc(fmt(v))}</td>")
+                text = fmt(v)
+                nowrap = " class=\"nw\"" if len(text) <= 24 else ""
+                cells.append(f"<td{nowrap}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
@@ -160,6 +162,8 @@ class _Run:
     sensitivity_draws: int
     data_dir: str | None
     say: Callable[[str], None]
+    bayes: bool = True
+    headline_actor: str | None = None
 
 
 def _case_arg(case_ref: Any, loaded: LoadedCase | None) -> str:
@@ -559,6 +563,20 @@ def _version() -> str:
         return "unknown"
 
 
+def report_command(run: _Run) -> list[Any]:
+    parts: list[Any] = ["realpolitik", "report", run.case_arg, "--out", run.out, "--seed", run.seed,
+                        "-n", run.n, "--sensitivity-samples", run.sensitivity_samples]
+    if run.sensitivity_samples and run.sensitivity_draws != 32:
+        parts += ["--sensitivity-draws", run.sensitivity_draws]
+    if not run.bayes:
+        parts.append("--no-bayes")
+    if run.headline_actor and run.headline_actor != "USSR":
+        parts += ["--headline-actor", run.headline_actor]
+    if run.data_dir:
+        parts += ["--data-dir", run.data_dir]
+    return parts
+
+
 def render(case: Case, loaded: LoadedCase | None, sections: list[Section], run: _Run,
            notes: list[str]) -> str:
     nav = "".join(f"<a href=\"#{esc(s.id)}\">{esc(s.title)}</a>" for s in sections)
@@ -573,6 +591,7 @@ def render(case: Case, loaded: LoadedCase | None, sections: list[Section], run: 
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <meta name="generator" content="realpolitik {esc(_version())}">
 <title>{esc(case.title)} · realpolitik report</title>
 <style>{asset("report.css")}</style>
@@ -584,8 +603,7 @@ def render(case: Case, loaded: LoadedCase | None, sections: list[Section], run: 
 <p class="meta">Case <code>{esc(case.id)}</code>{origin}{digest} · {esc(case.span.start)} to
 {esc(case.span.end)} · realpolitik {esc(_version())} · seed {run.seed} · {run.n:,} simulated paths
 per world. Reproduce this report:</p>
-{command("realpolitik", "report", run.case_arg, "--out", run.out, "--seed", run.seed, "-n", run.n,
-         "--sensitivity-samples", run.sensitivity_samples)}
+{command(*report_command(run))}
 </header>
 <nav class="toc" aria-label="sections">{nav}</nav>
 <main>
@@ -644,6 +662,8 @@ def write_report(
     run = _Run(_case_arg(case_ref, loaded), str(out_dir), n, seed, sensitivity_samples,
                sensitivity_draws, str(data_dir) if data_dir else None, say)
     res = complete(inputs or ReportInputs(), comp, run, include_bayes, alliances, headline_actor)
+    run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
+    run.headline_actor = res.headline_actor
     say("drawing the figures")
     figs = _Figures(out / FIGURES_DIR)
     sections = [

@@ -1,0 +1,386 @@
+"""`realpolitik serve`: a local explorer in the browser (standard library HTTP server only).
+
+Pages: GET / (the explorer), GET /assets/explorer.{js,css}. JSON API:
+  GET  /api/cases                 built-in cases (and the one given with --case)
+  GET  /api/case?name=NAME        a case's actors, decisions, outcomes and fitted weights
+  POST /api/validate {text, filename}          {ok: true, case} or {ok: false, problems}
+  POST /api/predict  {case | text, filename, weights: {ACTOR: {ideology, interest}}, n, seed}
+       -> predicted choice probabilities per decision and the outcome distribution
+The server reads no file named by a request: cases come from the package, from --case, or
+from the text the page sends. It binds to 127.0.0.1 by default and, when bound to a loopback
+address, answers only requests addressed to a loopback host name (no DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shlex
+import sys
+import threading
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+
+from realpolitik.errors import InputError, RealpolitikError
+
+MAX_BODY = 2_000_000
+DEFAULT_N = 2000
+MAX_N = 20_000
+MAX_WEIGHT = 100.0
+ASSETS = {"explorer.js": "text/javascript", "explorer.css": "text/css"}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@dataclass
+class Loaded:
+    key: str
+    label: str  # how the CLI names it: a built-in name or the file name
+    comp: Any
+    weights: pd.DataFrame
+
+
+class Explorer:
+    """Cases the explorer has compiled and fitted, by key (built-in name or text digest)."""
+
+    def __init__(self, startup_case: str | None = None, cache_size: int = 16):
+        from realpolitik.scenario.loader import builtin_names
+
+        self.builtins = builtin_names()
+        self.startup: str | None = None
+        self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = cache_size
+        self._files: dict[str, tuple[str, str]] = {}  # startup file key -> (label, text)
+        if startup_case:
+            if startup_case in self.builtins:
+                self.startup = startup_case
+            else:
+                from realpolitik.scenario.loader import parse, resolve
+
+                origin, text = resolve(startup_case)
+                parse(text, origin)  # fail at start, with the CLI's messages
+                key = "file:" + Path(origin).name
+                self._files[key] = (origin, text)
+                self.startup = key
+
+    # -- cases --------------------------------------------------------------------------------
+    def names(self) -> list[dict[str, Any]]:
+        from realpolitik.scenario.loader import load
+
+        out = []
+        for key, (origin, text) in self._files.items():
+            out.append({"name": key, "title": self._title(text, origin), "file": Path(origin).name})
+        for name in self.builtins:
+            try:
+                title = load(name).case.title
+            except RealpolitikError as exc:
+                title = f"{name} (does not validate: {str(exc).splitlines()[0]})"
+            out.append({"name": name, "title": title})
+        return out
+
+    @staticmethod
+    def _title(text: str, origin: str) -> str:
+        from realpolitik.scenario.loader import parse
+
+        try:
+            return parse(text, origin).title
+        except RealpolitikError:
+            return Path(origin).name
+
+    def by_name(self, name: str) -> Loaded:
+        from realpolitik.scenario.loader import load
+
+        if name in self._files:
+            origin, text = self._files[name]
+            return self.by_text(text, origin)
+        if name not in self.builtins:
+            raise InputError(f"case: unknown case '{name}' (built-in cases: "
+                             f"{', '.join(self.builtins) or 'none'})")
+        return self._get(f"builtin:{name}", name, lambda: load(name).case)
+
+    def by_text(self, text: str, filename: str = "<uploaded>") -> Loaded:
+        from realpolitik.scenario.loader import parse
+
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self._get(f"text:{digest}", filename, lambda: parse(text, filename))
+
+    def _get(self, key: str, label: str, make: Any) -> Loaded:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        from realpolitik.estimation.api import as_compiled
+        from realpolitik.simulation.api import fitted_weights
+
+        comp = as_compiled(make())
+        loaded = Loaded(key, label, comp, fitted_weights(comp))
+        with self._lock:
+            self._cache[key] = loaded
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return loaded
+
+    # -- answers ------------------------------------------------------------------------------
+    def summary(self, c: Loaded) -> dict[str, Any]:
+        case = c.comp.case
+        deciders = {d.actor for d in case.decisions}
+        weights = {r["actor"]: {"ideology": float(r["ideology"]), "interest": float(r["interest"]),
+                                "source": r["source"]} for _, r in c.weights.iterrows()}
+        return {
+            "id": case.id,
+            "label": c.label,
+            "title": case.title,
+            "summary": case.summary,
+            "actors": [{"id": a.id, "name": a.name, "decides": a.id in deciders,
+                        "weights": weights.get(a.id)} for a in case.actors],
+            "decisions": [{"id": d.id, "date": d.date.isoformat(), "actor": d.actor,
+                           "question": d.question, "chosen": d.chosen,
+                           "options": [{"id": o.id, "label": o.label} for o in d.options]}
+                          for d in case.decisions],
+            "outcomes": [{"id": o.id, "label": o.label, "observed": o.observed}
+                         for o in case.outcomes],
+        }
+
+    def predict(self, c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str, Any]:
+        from realpolitik.simulation.api import simulate
+
+        frame = c.weights.copy()
+        changed: list[str] = []
+        for actor, ws in (weights or {}).items():
+            if actor not in c.comp.actor_ids:
+                raise InputError(f"weights: unknown actor '{actor}' "
+                                 f"(actors: {', '.join(c.comp.actor_ids)})")
+            if not isinstance(ws, dict):
+                raise InputError(f"weights.{actor}: expected {{ideology: NUMBER, interest: NUMBER}}")
+            for term, value in ws.items():
+                if term not in ("ideology", "interest"):
+                    raise InputError(f"weights.{actor}: unknown term '{term}' "
+                                     "(terms: ideology, interest)")
+                if isinstance(value, bool) or not isinstance(value, int | float) or \
+                        not math.isfinite(value) or abs(value) > MAX_WEIGHT:
+                    raise InputError(f"weights.{actor}.{term}: expected a number between "
+                                     f"-{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {value!r}")
+                row = frame["actor"] == actor
+                if float(frame.loc[row, term].iloc[0]) != float(value):
+                    changed.append(f"{actor}.{term}={float(value)!r}")
+                    frame.loc[row, term] = float(value)
+                    frame.loc[row, "source"] = "set in the explorer"
+        res = simulate(c.comp, n=n, seed=seed, weights=frame, store=None)
+        choices = res.choices
+        decisions = []
+        for d in c.comp.case.decisions:
+            sub = choices[choices["decision"] == d.id]
+            p = dict(zip(sub["option"], sub["frequency"], strict=True))
+            decisions.append({"id": d.id, "actor": d.actor, "date": d.date.isoformat(),
+                              "question": d.question,
+                              "options": [{"id": o.id, "label": o.label, "recorded": o.id == d.chosen,
+                                           "p": float(p.get(o.id, 0.0))} for o in d.options]})
+        outcomes = [{"id": r["outcome"], "label": r["label"], "observed": bool(r["observed"]),
+                     "frequency": float(r["frequency"]), "mc_se": float(r["mc_se"])}
+                    for _, r in res.outcomes.iterrows()]
+        case_arg = shlex.quote(c.label)
+        if changed:
+            cmd = (f"realpolitik counterfactual {case_arg} "
+                   + " ".join(f"--weight {w}" for w in changed) + f" -n {n} --seed {seed}")
+        else:
+            cmd = f"realpolitik simulate {case_arg} -n {n} --seed {seed}"
+        return {"case": c.comp.case.id, "n": res.n, "seed": seed, "decisions": decisions,
+                "outcomes": outcomes, "command": cmd,
+                "weights": frame.to_dict("records")}
+
+
+def _int(value: Any, name: str, default: int, lo: int, hi: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name}: expected a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise InputError(f"{name}: expected {lo} to {hi}, got {value}")
+    return value
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "realpolitik-explorer"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def explorer(self) -> Explorer:
+        return self.server.explorer  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base signature)
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Content-Security-Policy", CSP)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, obj: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(obj, allow_nan=False).encode("utf-8"),
+                   "application/json; charset=utf-8")
+
+    def _error(self, status: int, message: str, problems: list[str] | None = None) -> None:
+        self._json({"error": message, "problems": problems or [message]}, status)
+
+    def _host_ok(self) -> bool:
+        bound = self.server.server_address[0]  # type: ignore[index]
+        if bound not in LOOPBACK and bound != "::1":
+            return True
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        return name in LOOPBACK
+
+    def _body(self) -> dict[str, Any]:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise InputError("request: bad Content-Length") from None
+        if length > MAX_BODY:
+            raise InputError(f"request: body larger than {MAX_BODY:,} bytes")
+        raw = self.rfile.read(length) if length else b"{}"
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"request: expected a JSON object ({exc})") from None
+        if not isinstance(data, dict):
+            raise InputError("request: expected a JSON object")
+        return data
+
+    def _dispatch(self, routes: dict[str, Any]) -> None:
+        if not self._host_ok():
+            self._error(HTTPStatus.FORBIDDEN, "request: host not allowed (use localhost)")
+            return
+        url = urlsplit(self.path)
+        route = routes.get(url.path)
+        if route is None:
+            self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path}")
+            return
+        try:
+            route(url)
+        except InputError as exc:
+            self._error(HTTPStatus.BAD_REQUEST, str(exc).splitlines()[0] if str(exc) else "bad input",
+                        [str(p).lstrip(": ") for p in exc.problems])
+        except RealpolitikError as exc:
+            self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc).splitlines()[0])
+        except Exception as exc:  # noqa: BLE001 (one bad request must not stop the server)
+            traceback.print_exc(file=sys.stderr)
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}")
+
+    # -- routes -------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 (the base class names it)
+        routes = {"/": self._page, "/index.html": self._page, "/api/cases": self._cases,
+                  "/api/case": self._case}
+        routes.update({f"/assets/{name}": self._asset for name in ASSETS})
+        self._dispatch(routes)
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch({"/api/validate": self._validate, "/api/predict": self._predict})
+
+    def _page(self, url: Any) -> None:
+        body = (resources.files("realpolitik") / "reports" / "assets" / "explorer.html").read_bytes()
+        self._send(200, body, "text/html; charset=utf-8")
+
+    def _asset(self, url: Any) -> None:
+        name = url.path.rsplit("/", 1)[-1]
+        body = (resources.files("realpolitik") / "reports" / "assets" / name).read_bytes()
+        self._send(200, body, ASSETS[name] + "; charset=utf-8")
+
+    def _cases(self, url: Any) -> None:
+        self._json({"cases": self.explorer.names(), "default": self.explorer.startup
+                    or (self.explorer.builtins[0] if self.explorer.builtins else None),
+                    "n": DEFAULT_N})
+
+    def _case(self, url: Any) -> None:
+        name = (parse_qs(url.query).get("name") or [""])[0]
+        if not name:
+            raise InputError("name: give a case name, e.g. /api/case?name=east-asia-1945")
+        ex = self.explorer
+        self._json(ex.summary(ex.by_name(name)))
+
+    def _validate(self, url: Any) -> None:
+        data = self._body()
+        text = data.get("text")
+        filename = str(data.get("filename") or "<uploaded>")
+        if not isinstance(text, str):
+            raise InputError("text: expected the scenario file's text")
+        try:
+            c = self.explorer.by_text(text, Path(filename).name)
+        except InputError as exc:
+            self._json({"ok": False, "problems": [str(p).lstrip(": ") for p in exc.problems]})
+            return
+        self._json({"ok": True, "case": self.explorer.summary(c)})
+
+    def _predict(self, url: Any) -> None:
+        data = self._body()
+        ex = self.explorer
+        if isinstance(data.get("text"), str):
+            c = ex.by_text(data["text"], Path(str(data.get("filename") or "<uploaded>")).name)
+        elif isinstance(data.get("case"), str):
+            c = ex.by_name(data["case"])
+        else:
+            raise InputError("case: give a case name (case) or the scenario text (text)")
+        n = _int(data.get("n"), "n", DEFAULT_N, 100, MAX_N)
+        seed = _int(data.get("seed"), "seed", 0, 0, 2**32 - 1)
+        weights = data.get("weights") or {}
+        if not isinstance(weights, dict):
+            raise InputError("weights: expected {ACTOR: {ideology: NUMBER, interest: NUMBER}}")
+        self._json(ex.predict(c, weights, n, seed))
+
+
+def make_server(host: str = "127.0.0.1", port: int = 8765, case: str | None = None,
+                verbose: bool = False) -> ThreadingHTTPServer:
+    """A ready server (not yet serving); port 0 picks a free port (see `server_address`)."""
+    explorer = Explorer(case)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as exc:
+        raise InputError(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    server.daemon_threads = True
+    server.explorer = explorer  # type: ignore[attr-defined]
+    server.verbose = verbose  # type: ignore[attr-defined]
+    return server
+
+
+def url_of(server: ThreadingHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in str(shown):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, case: str | None = None,
+          verbose: bool = False, ready: Any = None) -> None:
+    """Serve until interrupted; `ready(url)` is called once the server listens."""
+    server = make_server(host, port, case, verbose)
+    if ready is not None:
+        ready(url_of(server))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
