@@ -10,6 +10,15 @@ from realpolitik.commands.common import DEFAULT_CASE, console, dump_json, emit_f
 from realpolitik.errors import InputError
 
 
+TABLES = {
+    "verdict": lambda r: r.verdict_frame(),
+    "params": lambda r: r.to_frame(),
+    "decomposition": lambda r: r.decomposition(),
+    "predictions": lambda r: r.predictions(),
+    "comparison": lambda r: r.comparison,
+}
+
+
 def parse_assignments(values: tuple[str, ...], what: str) -> dict[str, float]:
     out = {}
     for item in values:
@@ -63,9 +72,11 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 @click.option("--steps", type=int, default=3000, show_default=True, help="MCMC steps per chain (bayes).")
 @click.option("--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--csv", "csv", metavar="FILE", help="Write the verdict table (.csv, .parquet, .dta).")
+@click.option("--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta).")
+@click.option("--table", type=click.Choice(sorted(TABLES)), default="verdict", show_default=True,
+              help="Which table --csv writes (and prints, besides the verdict).")
 def fit(case_ref: str, actor: str | None, model: str, method: str, seed: int, steps: int,
-        assume: tuple[str, ...], as_json: bool, csv: str | None) -> None:
+        assume: tuple[str, ...], as_json: bool, csv: str | None, table: str) -> None:
     """Estimate each actor's weights on ideology and interest, with the verdict."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.estimation.api import fit as do_fit
@@ -76,9 +87,9 @@ def fit(case_ref: str, actor: str | None, model: str, method: str, seed: int, st
     res = do_fit(comp, model=model, method=method, actor=actor, seed=seed, steps=steps,
                  assumptions=assumptions, compare=True)
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
-    table = verdict_table(res, per_model)
+    chosen = TABLES[table](res)
     if csv:
-        emit_frame(res.verdict_frame(), False, csv)
+        emit_frame(chosen, False, csv)
     if as_json:
         dump_json({
             "case": res.case_id, "model": res.model, "method": res.method, "seed": res.seed,
@@ -86,8 +97,10 @@ def fit(case_ref: str, actor: str | None, model: str, method: str, seed: int, st
             "params": res.to_frame().to_dict("records"),
             "comparison": res.comparison.to_dict("records") if res.comparison is not None else None,
             "predicted_by_model": per_model.to_dict("records"),
+            "decomposition": res.decomposition().to_dict("records"),
             "warnings": res.warnings,
         })
         return
-    del table
     print_fit(res, per_model)
+    if table not in ("verdict", "comparison"):
+        console.print(rich_table(chosen, title=f"{table} ({res.model} model, {res.method})"))

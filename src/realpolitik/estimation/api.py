@@ -128,7 +128,7 @@ def _from_bayes(comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: 
         mean = draws.mean(axis=0)
         status, note = identification(sub)
         if status == "unidentified":
-            status, note = "weak", note + "; estimate is the hierarchical prior's pull"
+            note += "; its posterior only echoes the other actors through the common prior"
         ll += loglik(mean, sub.Z, sub.chosen, sub.starts)
         actors.append(
             ActorResult(

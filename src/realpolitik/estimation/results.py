@@ -282,8 +282,8 @@ def _motive(part_i: float, part_n: float, ideo_dir: float, status: str) -> str:
     the actor chose the side further from its own ideology."""
     if status == "unidentified":
         return "unexplained"
-    if part_i <= 0 and part_n <= 0:
-        return "neither"
+    if part_i + part_n <= 0:
+        return "neither"  # the model ranks the best rejected option at least as high
     if part_n >= part_i:
         return "interest"
     return "ideology" if ideo_dir >= 0 else "anti-ideology"
