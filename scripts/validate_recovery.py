@@ -16,6 +16,7 @@ docs/figures/recovery-sbc.png and docs/recovery-table.md. Everything is seeded (
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from realpolitik.estimation.api import as_compiled  # noqa: E402
+from realpolitik.estimation.bayes import fit_bayes  # noqa: E402
 from realpolitik.estimation.recovery import (  # noqa: E402
     base_data,
     binomial_band,
@@ -174,8 +176,12 @@ def main() -> None:
             "band_high", "coverage_all", "share_firth", "share_unidentified", "bias", "rmse",
             "median_width"]
     ranks = sbc["rank"].dropna()
+    limits = inspect.signature(fit_bayes).parameters
+    rule_rhat, rule_ess = limits["rhat_max"].default, limits["ess_min"].default
     rule = sbc.groupby("replication")["status"].first().eq("ok")
     all_cov = sbc.groupby("term")["covered"].mean()
+    n_all = int(sbc.groupby("term").size().min())
+    all_lo, all_hi = binomial_band(n_all, 0.9, 0.95)
     text = [
         "# Parameter recovery: generated table",
         "",
@@ -193,10 +199,12 @@ def main() -> None:
         f"Bayes (simulation-based calibration, {args.bayes_replications} replications, "
         f"{args.bayes_steps} steps x 4 chains, {t_bayes:.0f} s): "
         f"{int(rule.sum())} of {len(rule)} runs pass the convergence rule "
-        "(max R-hat <= 1.02, min ESS >= 400); max R-hat over runs: median "
+        f"(max R-hat <= {rule_rhat}, min ESS >= {rule_ess:.0f}); max R-hat over runs: median "
         f"{sbc.groupby('replication')['rhat'].first().median():.3f}. "
         "`coverage` is over the runs that pass; over all runs the 90% intervals covered "
         + ", ".join(f"{t} {v:.3f}" for t, v in all_cov.items())
+        + f" of {n_all} intervals each (95% binomial band {float(all_lo):.3f}-{float(all_hi):.3f}"
+        "; the intervals of one run are not independent, so the band is only a guide)"
         + f"; mean SBC rank {ranks.mean():.3f} (0.5 if calibrated).",
         "",
         markdown(sbc_sum[["term", "replications", "n_intervals", "coverage", "band_low",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import io
 import json
 
@@ -296,7 +297,9 @@ def test_bayes_converges_and_is_reproducible(bayes_data: ChoiceData) -> None:
     assert not np.array_equal(a1.draws, fit_bayes(bayes_data, seed=8, **loose).draws)
     # a run long enough to pass bayes.py's own convergence rule (it raises otherwise)
     a = fit_bayes(bayes_data, seed=7, steps=6000, burn=3000, chains=2)
-    assert a.rhat.max() < 1.02 and a.rhat_hyper.max() < 1.02 and a.ess.min() >= 400
+    limits = inspect.signature(fit_bayes).parameters
+    assert max(a.rhat.max(), a.rhat_hyper.max()) <= limits["rhat_max"].default
+    assert a.ess.min() >= limits["ess_min"].default
     assert a.draws.shape[1:] == (2, 2) and 0.1 < a.acceptance < 0.9
     # the posterior sits where the pooled maximum-likelihood estimate is
     mle = fit_actor(bayes_data, -1)

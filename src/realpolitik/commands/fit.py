@@ -9,7 +9,6 @@ import pandas as pd
 from realpolitik.commands.common import DEFAULT_CASE, console, dump_json, emit_frame, rich_table
 from realpolitik.errors import InputError
 
-
 TABLES = {
     "verdict": lambda r: r.verdict_frame(),
     "params": lambda r: r.to_frame(),

@@ -234,8 +234,8 @@ def recover(
     progress: bool = False,
     steps: int = 3000,
     chains: int = 4,
-    rhat_max: float = 1.02,
-    ess_min: float = 400.0,
+    rhat_max: float | None = None,
+    ess_min: float | None = None,
     workers: int = 1,
 ) -> pd.DataFrame:
     """Simulate-and-refit `replications` times; one row per replication x actor x term.
@@ -249,7 +249,7 @@ def recover(
     `true_weights` (MLE): one vector for every actor, one row per actor present, or a mapping
     actor id -> vector; Bayes draws the weights from the prior instead and ignores it.
     `steps`/`chains` are the MCMC settings of the Bayesian refits and `rhat_max`/`ess_min` the
-    convergence rule applied to them (the defaults of `fit_bayes`); `workers` > 1 runs the
+    convergence rule applied to them (None: the defaults of `fit_bayes`); `workers` > 1 runs the
     replications in that many processes (results do not depend on it: every replication has its
     own seed, spawned from `seed`).
     """
@@ -276,6 +276,13 @@ def recover(
     else:
         if pooled:
             raise InputError("pooled: the Bayesian model is hierarchical; use pooled=False")
+        import inspect
+
+        from realpolitik.estimation.bayes import fit_bayes
+
+        defaults = inspect.signature(fit_bayes).parameters
+        rhat_max = defaults["rhat_max"].default if rhat_max is None else rhat_max
+        ess_min = defaults["ess_min"].default if ess_min is None else ess_min
         for r, s in enumerate(seeds):
             jobs.append((_bayes_replication,
                          (data, s, alpha, steps, chains, rhat_max, ess_min,
