@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.estimation.data import ChoiceData, choice_data
-from realpolitik.estimation.likelihood import group_log_softmax
+from realpolitik.estimation.likelihood import correct_predictions, group_log_softmax
 from realpolitik.estimation.mle import fit_actor
 from realpolitik.model.compiled import Compiled
 
@@ -38,9 +38,7 @@ def _loo(data: ChoiceData) -> tuple[float, int]:
         w = f.params if f is not None and f.status != "unidentified" else np.zeros(data.Z.shape[1])
         logp = group_log_softmax(test.Z @ w, test.starts)
         score += float(logp[test.chosen == 1].sum())
-        p = np.exp(logp)
-        top = int(np.argmax(p))
-        hits += int(test.chosen[top] == 1 and p[top] > p.min() + 1e-12)
+        hits += int(correct_predictions(logp, test.chosen, test.starts).sum())
     return score, hits
 
 
@@ -56,12 +54,7 @@ def compare_models(comp: Compiled, theta: np.ndarray | None = None, actor: int |
             ll += a_ll
             k += a_k
             logp = group_log_softmax(sub.Z @ w, sub.starts)
-            p = np.exp(logp)
-            for g in range(sub.n_groups):
-                block = slice(sub.starts[g], sub.starts[g + 1] if g + 1 < sub.n_groups else len(p))
-                pg = p[block]
-                top = int(np.argmax(pg))
-                fitted_hits += int(sub.chosen[block][top] == 1 and pg[top] > pg.min() + 1e-12)
+            fitted_hits += int(correct_predictions(logp, sub.chosen, sub.starts).sum())
             s, h = _loo(sub)
             score += s
             hits += h
@@ -100,13 +93,8 @@ def per_actor_predictions(comp: Compiled, theta: np.ndarray | None = None, actor
         for a in data.actors_present():
             sub = data.for_actor(a)
             _, _, w = _fit_ll(sub)
-            p = np.exp(group_log_softmax(sub.Z @ w, sub.starts))
-            hits = 0
-            for g in range(sub.n_groups):
-                end = sub.starts[g + 1] if g + 1 < sub.n_groups else len(p)
-                pg, cg = p[sub.starts[g]:end], sub.chosen[sub.starts[g]:end]
-                top = int(np.argmax(pg))
-                hits += int(cg[top] == 1 and pg[top] > pg.min() + 1e-12)
+            logp = group_log_softmax(sub.Z @ w, sub.starts)
+            hits = int(correct_predictions(logp, sub.chosen, sub.starts).sum())
             rows.append({"actor": comp.actor_ids[a], "model": model, "predicted": hits,
                          "decisions": sub.n_groups})
     return pd.DataFrame(rows)

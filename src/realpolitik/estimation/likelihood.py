@@ -17,6 +17,15 @@ def group_log_softmax(U: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return shifted - np.repeat(lse, sizes, axis=-1)
 
 
+def correct_predictions(logp: np.ndarray, chosen: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per decision: does the model's most probable option match the one chosen? A decision
+    whose options are all equally probable counts as not predicted."""
+    sizes = np.diff(np.r_[starts, len(logp)])
+    first = np.array([s + int(np.argmax(logp[s : s + n])) for s, n in zip(starts, sizes, strict=True)])
+    spread = np.maximum.reduceat(logp, starts) - np.minimum.reduceat(logp, starts)
+    return (chosen[first] == 1) & (spread > 1e-12)
+
+
 def loglik(w: np.ndarray, Z: np.ndarray, chosen: np.ndarray, starts: np.ndarray) -> float:
     return float((group_log_softmax(Z @ w, starts) * chosen).sum())
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.estimation.data import ChoiceData
-from realpolitik.estimation.likelihood import group_log_softmax
+from realpolitik.estimation.likelihood import correct_predictions, group_log_softmax
 from realpolitik.model.specs import INTEREST_TERMS
 
 VERDICT_LEVEL = 0.9
@@ -144,6 +144,7 @@ class FitResults:
             d = a.data
             w = np.nan_to_num(a.params) if a.status != "unidentified" else np.zeros(len(self.terms))
             logp = group_log_softmax(d.Z @ w, d.starts)
+            correct = correct_predictions(logp, d.chosen, d.starts)
             comp = d.comp
             for g, k in enumerate(d.decisions):
                 dec = comp.decisions[k]
@@ -158,7 +159,7 @@ class FitResults:
                         "chosen": dec.option_ids[dec.chosen],
                         "predicted": dec.option_ids[top],
                         "p_chosen": float(p[dec.chosen]),
-                        "correct": top == dec.chosen and p[top] > p.min() + 1e-12,
+                        "correct": bool(correct[g]),
                     }
                 )
         return pd.DataFrame(rows).sort_values("date", kind="stable").reset_index(drop=True)
