@@ -49,7 +49,15 @@ def _stage(name: str, data_dir: str, queue: mp.Queue) -> None:
     )
 
 
-def run(name: str, data_dir: str) -> tuple:
+def run(name: str, data_dir: str, in_process: bool = False) -> tuple:
+    """One stage in a fresh child process (or here, for --quick, where memory is not reported
+    per stage)."""
+    if in_process:
+        import queue
+
+        local: queue.Queue = queue.Queue()
+        _stage(name, data_dir, local)  # type: ignore[arg-type]
+        return local.get()
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
     proc = ctx.Process(target=_stage, args=(name, data_dir, queue))
@@ -68,7 +76,10 @@ def main() -> None:
         or str(REPO.parent / "shared" / "data" / "peacesciencer"),
     )
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="one run of each stage: checks it runs")
     args = ap.parse_args()
+    if args.quick:
+        args.repeat = 1
 
     from rich.console import Console
     from rich.table import Table
@@ -101,7 +112,7 @@ def main() -> None:
     ):
         table.add_column(col, justify="right")
     for name in ("panel", "pooled fit"):
-        runs = [run(name, data_dir) for _ in range(args.repeat)]
+        runs = [run(name, data_dir, in_process=args.quick) for _ in range(args.repeat)]
         times = [r[1] for r in runs]
         peak = max(r[2] for r in runs)
         goal = "< 10 s, < 2048 MB" if name == "panel" else ""

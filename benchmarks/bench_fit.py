@@ -48,7 +48,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="MLE timings: best of this many")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="one short run of each: checks it runs")
     args = ap.parse_args()
+    if args.quick:
+        args.repeat = 1
 
     name = "east-asia-1945" if "east-asia-1945" in builtin_names() else None
     comp = as_compiled(name) if name else as_compiled(parse(template_text()))
@@ -63,7 +66,7 @@ def main() -> None:
     t_cmp = best_of(lambda: fit(comp, seed=args.seed, compare=True), 1)
     rows.append(("MLE fit + model comparison (LOO)", t_cmp, None, "one run"))
 
-    steps = 3000
+    steps = 300 if args.quick else 3000
     while True:
         t = time.perf_counter()
         try:
@@ -74,7 +77,7 @@ def main() -> None:
         elapsed = time.perf_counter() - t
         label = f"Bayes fit, {steps} steps x 4 chains" + (" (default)" if steps == 3000 else "")
         rows.append((label, elapsed, 60.0, note))
-        if note == "converged" or steps >= 24000:
+        if note == "converged" or steps >= 24000 or args.quick:
             break
         steps *= 2
 
@@ -90,12 +93,12 @@ def main() -> None:
     rows.append(("log-likelihood, statsmodels ConditionalLogit", t_sm, None, "reference"))
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'task':<{width}}  {'seconds':>10}  {'goal':>6}  {'time/goal':>9}  note")
+    print(f"{'task':<{width}} | {'seconds':>10} | {'goal':>6} | {'time/goal':>9} | note")
     for label, sec, goal, note in rows:
         g = f"{goal:.0f} s" if goal else ""
         ratio = f"{sec / goal:.2f}" if goal else ""
         shown = f"{sec:.3f}" if sec >= 1e-3 else f"{sec * 1e6:.1f} us"
-        print(f"{label:<{width}}  {shown:>10}  {g:>6}  {ratio:>9}  {note}")
+        print(f"{label:<{width}} | {shown:>10} | {g:>6} | {ratio:>9} | {note}")
 
 
 if __name__ == "__main__":
