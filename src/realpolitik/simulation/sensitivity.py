@@ -30,6 +30,7 @@ from realpolitik.simulation.engine import run
 
 MATTERS = 0.05  # an assumption matters when its total-order index reaches this for some output
 ROWS_PER_CHUNK = 20_000
+MIN_SD = 0.005  # an output steadier than this is constant for practical purposes
 
 
 @dataclass
@@ -170,8 +171,9 @@ def sensitivity(
     rows = []
     notes = []
     for name, Y in columns.items():
-        if np.var(Y) < 1e-12:
-            notes.append(f"{name} does not vary over the assumption ranges (all {Y[0]:.3g})")
+        if np.std(Y) < MIN_SD:
+            notes.append(f"{name} barely varies over the assumption ranges (mean {Y.mean():.4g}, "
+                         f"sd {np.std(Y):.2g} < {MIN_SD}); no indices computed")
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
