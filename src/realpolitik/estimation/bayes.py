@@ -9,6 +9,7 @@ effective sample size counts over all walkers, and a run that has not converged 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,8 +119,10 @@ def fit_bayes(
     hyper = np.concatenate([mu, np.log(tau)], axis=1).reshape(chains, walkers, n_draw, -1)
     hyper = hyper.transpose(0, 2, 1, 3).reshape(chains, n_draw * walkers, -1)
     rhat_hyper = np.asarray(array_stats.rhat(hyper, chain_axis=0, draw_axis=1)).reshape(2, -1)
-    worst = float(np.nanmax(np.r_[rhat.ravel(), rhat_hyper.ravel()]))
-    least = float(np.nanmin(ess))
+    with warnings.catch_warnings():  # an all-NaN diagnostic is itself a failure, reported below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        worst = float(np.nanmax(np.r_[rhat.ravel(), rhat_hyper.ravel()]))
+        least = float(np.nanmin(ess))
     if not np.isfinite(worst) or worst > rhat_max or least < ess_min:
         raise ConvergenceError(
             f"MCMC did not converge: max R-hat {worst:.3f} (limit {rhat_max}), "
