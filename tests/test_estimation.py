@@ -314,6 +314,20 @@ def test_too_short_mcmc_fails_loudly(bayes_data: ChoiceData, case: Case) -> None
         fit(case, method="bayes", steps=30, chains=2)
 
 
+def test_bad_fit_arguments_are_input_errors(case: Case) -> None:
+    from realpolitik.errors import InputError
+
+    with pytest.raises(InputError, match="--steps: expected at least 20"):
+        fit(case, method="bayes", steps=0)
+    comp = as_compiled(case)
+    key = comp.assumption_ids[0]
+    lo, hi = comp.bounds[0]
+    with pytest.raises(InputError, match=f"assumptions.{key}: .* is outside its declared range"):
+        fit(comp, assumptions={key: hi + 1.0})
+    with pytest.raises(InputError, match="assumptions: unknown assumption 'no_such'"):
+        fit(comp, assumptions={"no_such": 1.0})
+
+
 # ---- (g) model comparison -----------------------------------------------------------------------
 def test_model_comparison_table(lone_case: Case) -> None:
     comp = as_compiled(lone_case)

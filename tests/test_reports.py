@@ -267,6 +267,11 @@ def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
         write_report(parse(template_text()), tmp_path, sensitivity_samples=6)
     with pytest.raises(InputError, match="no such file"):
         write_report(tmp_path / "missing.yaml", tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    # refused before anything is computed: the inputs would make the report fit and simulate
+    with pytest.raises(InputError, match="--out: cannot create the report folder"):
+        write_report(parse(template_text()), blocker / "report")
 
 
 def test_inline_svg_prefixes_ids_and_attaches_tips() -> None:

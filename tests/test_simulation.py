@@ -521,6 +521,22 @@ def test_ideological_world_changes_weights(case: tuple[Compiled, pd.DataFrame]) 
         ideological(comp, "Nobody", w)
 
 
+def test_ideological_world_keeps_the_standardised_strength() -> None:
+    """docs/model.md section 5: the ideological actor's ideology strength equals the strength
+    of its fitted interest weight, on that actor's own standardised scale."""
+    from realpolitik.estimation.api import fit
+    from realpolitik.estimation.results import block_strength
+
+    comp = as_compiled("east-asia-1945")
+    res = fit(comp)
+    ussr = next(a for a in res.actors if a.actor == "USSR")
+    _, interest = block_strength(ussr.params[None], ussr.data, res.terms)
+    world = ideological(comp, "USSR", fitted_weights(comp))
+    w = np.array([[world.weights["USSR"]["ideology"], 0.0]])
+    ideology, _ = block_strength(w, ussr.data, res.terms)
+    assert ideology[0] == pytest.approx(abs(interest[0]), rel=1e-9)
+
+
 def test_removed_and_moved_event_in_simulation() -> None:
     comp = mini()
     w = weights_frame(comp, 0.0, 1.0)  # interest only: risk matters
@@ -535,6 +551,22 @@ def test_removed_and_moved_event_in_simulation() -> None:
     assert late_f[("arm", "arm_b")] < base[("arm", "arm_b")] - 0.05
     # the earlier decision (before the quarrel's date either way) is untouched
     assert gone_f[("take_prize", "take")] == pytest.approx(base[("take_prize", "take")], abs=0.03)
+
+
+def test_event_aid_keeps_the_record_as_reference() -> None:
+    """docs/model.md, capabilities: the recorded path reproduces the record; only an event that is
+    removed or moved makes its aid deviate from it."""
+    quarrel = "effects: [{hostility: {between: [A, R], level: {assumption: hostility_ar}}}]"
+    with_aid = quarrel[:-1] + ", {aid: {to: B, arena: war, amount: {assumption: aid_b}}}]"
+    comp = as_compiled(parse(mini_yaml().replace(quarrel, with_aid), "<mini>"))
+    theta = comp.theta()
+    aid = theta[0, comp.assumption_ids.index("aid_b")]
+    cap_c = theta[0, comp.assumption_ids.index("cap_c")]
+    recorded = run(comp, theta, record=True).shares[0, 2]
+    assert run(comp, theta).shares[0, 2] == pytest.approx(recorded)
+    gone = run(comp, theta, skip_events=frozenset({"quarrel"})).shares[0, 2]
+    b_rec = recorded * cap_c / (1 - recorded)  # B's recorded capability against C's
+    assert gone == pytest.approx((b_rec / (1 + aid)) / (b_rec / (1 + aid) + cap_c))
 
 
 @pytest.mark.parametrize(
@@ -579,6 +611,19 @@ def test_load_world(tmp_path: Path) -> None:
         load_world(typed)
     with pytest.raises(InputError, match=r"missing\.yaml: no such counterfactual file"):
         load_world(tmp_path / "missing.yaml")
+    with pytest.raises(InputError, match=r"is a folder; expected a counterfactual file"):
+        load_world(tmp_path)
+    for text, message in [
+        ("move_events: [quarrel]\n", r"move_events: expected \{EVENT: YYYY-MM-DD\}, got list"),
+        ("move_events: {quarrel: 1946-13-01}\n", r"malformed YAML value"),
+        ("force: [arm]\n", r"force: expected \{DECISION: OPTION\}, got list"),
+        ("assumptions: [aid_b]\n", r"assumptions: expected \{ASSUMPTION: NUMBER\}, got list"),
+        ("remove_events: quarrel\n", r"remove_events: expected a list of event ids"),
+        ("weights: {A: {ideology: .nan}}\n", r"weights.A.ideology: expected a number, got nan"),
+    ]:
+        typed.write_text(text)
+        with pytest.raises(InputError, match=r"typed\.yaml: " + message):
+            load_world(typed)
 
 
 # ---- (f) run store -----------------------------------------------------------------------------
@@ -755,6 +800,8 @@ def test_cli_sensitivity_names_assumptions(capsys: pytest.CaptureFixture[str], c
         (("--move-event", "quarrel=1946-13-01"), "error: --move-event: expected EVENT=YYYY-MM-DD"),
         (("--force", "arm"), "error: --force: expected DECISION=OPTION"),
         (("--assume", "aid_b=9"), "error: assumptions.aid_b: 9.0 is outside its declared range"),
+        (("--weight", "A.ideology=nan"), "error: weights.A.ideology: expected a finite number"),
+        (("--move-event", "quarrel=2999-01-01"), "error: move_events.quarrel: 2999-01-01 is outside the case's span"),
         ((), "error: counterfactual: nothing changed"),
     ],
 )
@@ -765,6 +812,21 @@ def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str], case_file: st
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), err
     assert "Traceback" not in err + out
+
+
+def test_cli_unwritable_outputs_exit_2(capsys: pytest.CaptureFixture[str], case_file: str,
+                                      tmp_path: Path) -> None:
+    """A --store or --csv path that cannot be written is a one-line error, not a traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for args, message in [
+        (("simulate", case_file, "-n", "10", "--store", str(blocker / "runs.duckdb")), "--store: cannot open"),
+        (("simulate", case_file, "-n", "10", "--no-store", "--csv", str(blocker / "out.csv")), "cannot write here"),
+    ]:
+        code, out, err = cli(capsys, *args)
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and message in lines[0], err
+        assert "Traceback" not in err + out
 
 
 def test_cli_bad_numbers_exit_2(capsys: pytest.CaptureFixture[str], case_file: str) -> None:

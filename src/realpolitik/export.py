@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,14 +27,20 @@ def _umask() -> int:
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call write(tmp_path), then move the finished file onto `path`."""
     target = Path(path)
-    if target.parent and not target.parent.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write here ({exc.strerror or exc})") from None
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{target}: cannot write here ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -64,7 +71,11 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         elif ext == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif ext == ".dta":
-            for_stata(frame).to_stata(tmp, write_index=False, version=118)
+            from pandas.io.stata import InvalidColumnName
+
+            with warnings.catch_warnings():  # pandas prefixes Stata reserved words ("case" -> "_case")
+                warnings.simplefilter("ignore", InvalidColumnName)
+                for_stata(frame).to_stata(tmp, write_index=False, version=118)
         else:
             frame.to_json(tmp, orient="records", indent=2, date_format="iso")
 

@@ -38,7 +38,7 @@ def _check_years(year_from: int, year_to: int) -> None:
         raise InputError(
             Problem(
                 "--from/--to",
-                "year",
+                "",
                 f"--from {year_from} is after --to {year_to}; expected from <= to",
             )
         )
@@ -46,7 +46,7 @@ def _check_years(year_from: int, year_to: int) -> None:
         raise InputError(
             Problem(
                 "--from/--to",
-                "year",
+                "",
                 f"{year_from}-{year_to} outside the CoW dyad-years; "
                 "expected years within 1816-2024",
             )

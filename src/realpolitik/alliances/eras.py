@@ -60,7 +60,7 @@ def parse_eras(values: tuple[str, ...] | list[str] | None) -> list[str]:
                     raise InputError(
                         Problem(
                             "--era",
-                            "era",
+                            "",
                             f"unknown era {v!r}; expected one of {choices}, pooled or all",
                         )
                     )

@@ -9,13 +9,13 @@ the target directory first and is renamed into place.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from realpolitik.errors import InputError, Problem
+from realpolitik.export import atomic_write
 
 FORMATS = (".csv", ".parquet", ".dta")
 
@@ -61,18 +61,13 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
                 f"unsupported {ext or '(none)'}; expected one of {', '.join(FORMATS)}",
             )
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=ext, dir=target.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         if ext == ".csv":
             df.to_csv(tmp, index=False)
         elif ext == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
             stata_ready(df).to_stata(tmp, write_index=False, version=118)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+
+    return atomic_write(target, write)

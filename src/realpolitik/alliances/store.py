@@ -17,7 +17,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import pandas as pd
 
 from realpolitik.alliances.catalog import DATASETS, PEACESCIENCER_CITATION, Dataset, get
 from realpolitik.errors import DataMissingError, InputError, Problem
+from realpolitik.export import atomic_write
 
 MANIFEST = "manifest.json"
 ENV_DATA_DIR = "REALPOLITIK_DATA_DIR"
@@ -44,35 +44,6 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     return Path(cache).expanduser() / "realpolitik" / "data"
 
 
-# --------------------------------------------------------------------------- atomic writes
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read_manifest(data_dir: Path) -> dict[str, Any]:
     """The manifest of `data_dir` ({} when there is none yet)."""
     path = data_dir / MANIFEST
@@ -88,7 +59,7 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
 
 def _write_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    _atomic_write_bytes(data_dir / MANIFEST, text.encode("utf-8"))
+    atomic_write(data_dir / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- import
@@ -239,7 +210,7 @@ def import_dataset(
         raise InputError(Problem(str(src), ds.name, f"object missing; found {sorted(objects)}"))
     frame = type_columns(objects[ds.name], ds, str(src))
     check_key(frame, ds, str(src))
-    _atomic_write_parquet(target / f"{ds.name}.parquet", frame)
+    atomic_write(target / f"{ds.name}.parquet", lambda p: frame.to_parquet(p, index=False))
     entry = {
         "name": ds.name,
         "title": ds.title,

@@ -65,7 +65,7 @@ def data_import(source_dir: Path, data_dir: Path | None, only: tuple[str, ...]) 
     with _progress(len(names), "importing") as advance:
         entries = store.import_all(source_dir, data_dir, names=names, progress=advance)
     for e in entries:
-        click.echo(f"{e['name']:<18} {e['rows']:>10,} rows  v{e['version']}")
+        click.echo(f"{e['name']:<18} {e['rows']:>10,} rows  version {e['version']}")
     click.echo(f"imported {len(entries)} datasets into {target}")
 
 

@@ -56,3 +56,15 @@ def progress_enabled() -> bool:
 
 def out_path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def check_headline_actor(comp: Any, actor: str) -> None:
+    """An actor named on the command line must be in the case; the default (USSR) may be
+    absent, and the report then takes the actor with the most recorded decisions."""
+    from click.core import ParameterSource
+
+    from realpolitik.errors import InputError
+
+    given = click.get_current_context().get_parameter_source("headline_actor") is not ParameterSource.DEFAULT
+    if given and actor not in comp.actor_ids:
+        raise InputError(f"--headline-actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")

@@ -56,7 +56,8 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     console.print(rich_table(verdict_table(res, per_model),
                              title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})"))
     if res.comparison is not None:
-        console.print(rich_table(res.comparison, title="model comparison (all actors)"))
+        who = res.settings.get("actor") or "all actors"
+        console.print(rich_table(res.comparison, title=f"model comparison ({who})"))
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
 

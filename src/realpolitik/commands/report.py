@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from realpolitik.commands.common import DEFAULT_CASE, err_console, progress_enabled
+from realpolitik.commands.common import (
+    DEFAULT_CASE,
+    check_headline_actor,
+    err_console,
+    progress_enabled,
+)
 
 
 @click.command()
@@ -28,8 +33,10 @@ def report(case_ref: str, out: str, n: int, seed: int, sensitivity_samples: int,
            sensitivity_draws: int, bayes: bool, alliances: bool | None, data_dir: str | None,
            headline_actor: str) -> None:
     """Write a self-contained HTML report of a case (works offline) and print its path."""
+    from realpolitik.estimation.api import as_compiled
     from realpolitik.reports.html import write_report
 
+    check_headline_actor(as_compiled(case_ref), headline_actor)
     path = write_report(case_ref, out, n=n, seed=seed, sensitivity_samples=sensitivity_samples,
                         sensitivity_draws=sensitivity_draws, include_bayes=bayes,
                         alliances=alliances, data_dir=data_dir, headline_actor=headline_actor,

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import click
 
-from realpolitik.commands.common import DEFAULT_CASE, console, progress_enabled, rich_table
+from realpolitik.commands.common import (
+    DEFAULT_CASE,
+    check_headline_actor,
+    console,
+    progress_enabled,
+    rich_table,
+)
 from realpolitik.commands.fit import print_fit
 from realpolitik.commands.simulate import print_counterfactual, store_arg
 
@@ -31,9 +37,11 @@ def run(case_ref: str, n: int, seed: int, headline_actor: str, bayes: bool, out:
     from realpolitik.errors import ConvergenceError
     from realpolitik.estimation.api import as_compiled, fit
     from realpolitik.estimation.compare import per_actor_predictions
+    from realpolitik.reports.html import headline
     from realpolitik.simulation.api import counterfactual, fidelity, fitted_weights, ideological
 
     comp = as_compiled(case_ref)
+    check_headline_actor(comp, headline_actor)
     progress = progress_enabled()
     console.rule(f"[bold]{comp.case.title}")
     mle = fit(comp, seed=seed, compare=True)
@@ -51,8 +59,9 @@ def run(case_ref: str, n: int, seed: int, headline_actor: str, bayes: bool, out:
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
     console.print(rich_table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})"))
     cf = None
-    if headline_actor in comp.actor_ids:
-        world = ideological(comp, headline_actor, fitted_weights(comp))
+    actor = headline(comp, headline_actor)
+    if actor is not None:
+        world = ideological(comp, actor, fitted_weights(comp))
         cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress)
         print_counterfactual(cf, world.name, n, seed)
     if not no_report:

@@ -28,7 +28,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True),
-        click.option("--workers", type=int, default=2, show_default=True, help="Dask worker processes."),
+        click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                     help="Dask worker processes."),
         click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler (tcp://host:port)."),
         click.option("--store", metavar="PATH", help="Run store (DuckDB); default: the user cache."),
         click.option("--no-store", is_flag=True, help="Do not store runs."),
@@ -177,7 +178,7 @@ def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> N
 @click.option("--draws", type=int, default=64, show_default=True, help="Simulated paths per setting.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--scheduler", metavar="ADDRESS")
 @click.option("--store", metavar="PATH")
 @click.option("--no-store", is_flag=True)

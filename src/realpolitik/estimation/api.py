@@ -52,9 +52,9 @@ def fit(
         raise InputError(f"method: expected mle or bayes, got '{method}'")
     if not 0 < alpha < 1:
         raise InputError(f"alpha: expected a number between 0 and 1, got {alpha}")
-    unknown = sorted(set(assumptions or {}) - set(comp.assumption_ids))
-    if unknown:
-        raise InputError(f"assumptions: unknown assumption id(s) {', '.join(unknown)}")
+    comp.check_overrides(assumptions)
+    if method == "bayes" and steps < 20:
+        raise InputError(f"--steps: expected at least 20 MCMC steps per chain, got {steps}")
     actor_index = None
     if actor is not None:
         if actor not in comp.actor_ids:

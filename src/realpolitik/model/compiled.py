@@ -158,6 +158,18 @@ class Compiled:
             th[:, self.assumption_ids.index(key)] = value
         return th
 
+    def check_overrides(self, overrides: dict[str, float] | None) -> None:
+        """Raise InputError unless every override names a declared assumption and is a finite
+        number inside that assumption's declared range."""
+        from realpolitik.errors import InputError
+
+        for key, value in (overrides or {}).items():
+            if key not in self.assumption_ids:
+                raise InputError(f"assumptions: unknown assumption '{key}' (see `realpolitik case show`)")
+            lo, hi = self.bounds[self.assumption_ids.index(key)]
+            if not lo <= value <= hi:
+                raise InputError(f"assumptions.{key}: {value} is outside its declared range [{lo}, {hi}]")
+
     def steps(self, skip_events: set[str] | frozenset[str] = frozenset(),
               moved: dict[str, float] | None = None) -> list[Step]:
         moved = moved or {}

@@ -654,6 +654,10 @@ def write_report(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: --out: is a file; expected a folder for the report")
+    try:  # fail before the long computation, not after it
+        (out / FIGURES_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: --out: cannot create the report folder ({exc.strerror or exc})") from None
 
     def say(msg: str) -> None:
         if progress:

@@ -106,6 +106,9 @@ def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mode
     for e, date in world.move_events.items():
         if e not in ids:
             raise InputError(f"move_events: unknown event '{e}' (events: {', '.join(ids)})")
+        span = comp.case.span
+        if not span.start <= date <= span.end:
+            raise InputError(f"move_events.{e}: {date} is outside the case's span ({span.start} to {span.end})")
         moved[e] = year_fraction(date)
     forced = {}
     dec = {d.id: (k, d) for k, d in enumerate(comp.decisions)}
@@ -116,12 +119,7 @@ def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mode
         if opt not in d.option_ids:
             raise InputError(f"force.{d_id}: unknown option '{opt}' (options: {', '.join(d.option_ids)})")
         forced[k] = d.option_ids.index(opt)
-    for key, value in world.assumptions.items():
-        if key not in comp.assumption_ids:
-            raise InputError(f"assumptions: unknown assumption '{key}'")
-        lo, hi = comp.bounds[comp.assumption_ids.index(key)]
-        if not lo <= value <= hi:
-            raise InputError(f"assumptions.{key}: {value} is outside its declared range [{lo}, {hi}]")
+    comp.check_overrides(world.assumptions)
     weights = base_weights.copy()
     terms = MODELS[model]
     for actor, ws in world.weights.items():
@@ -130,6 +128,8 @@ def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mode
         for term, value in ws.items():
             if term not in terms:
                 raise InputError(f"weights.{actor}: unknown term '{term}' for model {model} (terms: {', '.join(terms)})")
+            if not np.isfinite(float(value)):
+                raise InputError(f"weights.{actor}.{term}: expected a finite number, got {value}")
             weights.loc[weights["actor"] == actor, term] = float(value)
             weights.loc[weights["actor"] == actor, "source"] = "set by the world"
     theta = comp.theta(1, world.assumptions)
@@ -288,7 +288,10 @@ def ideological(comp: Compiled, actor: str, base: pd.DataFrame) -> World:
     if actor not in comp.actor_ids:
         raise InputError(f"--ideological: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
     data = choice_data(comp, "full")
-    sd = data.within_sd()
+    mine = data.for_actor(comp.actor_ids.index(actor))
+    # the actor's own within-decision SDs, as in its standardised strengths (results.py);
+    # the pooled ones for an actor that made no recorded decision
+    sd = mine.within_sd() if mine.n_groups else data.within_sd()
     row = base[base["actor"] == actor].iloc[0]
     strength = abs(float(row["interest"])) * sd[1]
     if strength < 1e-6:
@@ -342,37 +345,63 @@ def load_world(path: str | Path) -> World:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{p}: no such counterfactual file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a folder; expected a counterfactual file (.yaml)") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: is not UTF-8 text; expected a YAML counterfactual file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{p}:{mark.line + 1}" if mark else str(p)
         raise InputError(f"{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValueError as exc:  # a YAML date that is not a date, e.g. 1945-13-01
+        raise InputError(f"{p}: malformed YAML value: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{p}: expected a mapping with weights/remove_events/move_events/assumptions/force")
     allowed = {"name", "weights", "remove_events", "move_events", "assumptions", "force"}
     extra = sorted(set(data) - allowed)
     if extra:
         raise InputError(f"{p}: {extra[0]}: unknown field (expected one of {', '.join(sorted(allowed))})")
-    try:
-        moves = {k: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
-                 for k, v in (data.get("move_events") or {}).items()}
-    except ValueError as exc:
-        raise InputError(f"{p}: move_events: expected dates YYYY-MM-DD ({exc})") from None
-    weights = data.get("weights") or {}
-    if not isinstance(weights, dict) or not all(isinstance(v, dict) for v in weights.values()):
+
+    def mapping(key: str, expected: str) -> dict[Any, Any]:
+        value = data.get(key) or {}
+        if not isinstance(value, dict):
+            raise InputError(f"{p}: {key}: expected {expected}, got {type(value).__name__}")
+        return value
+
+    def number(where: str, value: Any) -> float:
+        if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
+            raise InputError(f"{p}: {where}: expected a number, got {value!r}")
+        return float(value)
+
+    moves = {}
+    for k, v in mapping("move_events", "{EVENT: YYYY-MM-DD}").items():
+        try:
+            moves[k] = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+        except ValueError as exc:
+            raise InputError(f"{p}: move_events.{k}: expected a date YYYY-MM-DD ({exc})") from None
+    weights = mapping("weights", "{ACTOR: {TERM: NUMBER}}")
+    if not all(isinstance(v, dict) for v in weights.values()):
         raise InputError(f"{p}: weights: expected {{ACTOR: {{TERM: NUMBER}}}}")
     for actor, ws in weights.items():
         for term, value in ws.items():
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise InputError(f"{p}: weights.{actor}.{term}: expected a number, got {value!r}")
-    assumptions = data.get("assumptions") or {}
+            number(f"weights.{actor}.{term}", value)
+    assumptions = mapping("assumptions", "{ASSUMPTION: NUMBER}")
     for k, v in assumptions.items():
-        if not isinstance(v, int | float) or isinstance(v, bool):
-            raise InputError(f"{p}: assumptions.{k}: expected a number, got {v!r}")
+        number(f"assumptions.{k}", v)
+    force = mapping("force", "{DECISION: OPTION}")
+    for k, v in force.items():
+        if not isinstance(v, str | int | float) or isinstance(v, bool):
+            raise InputError(f"{p}: force.{k}: expected an option id, got {v!r}")
+    removed = data.get("remove_events") or []
+    if not isinstance(removed, list) or not all(isinstance(e, str) for e in removed):
+        raise InputError(f"{p}: remove_events: expected a list of event ids, got {removed!r}")
     return World(
         weights={str(a): {str(t): float(v) for t, v in ws.items()} for a, ws in weights.items()},
-        remove_events=[str(e) for e in data.get("remove_events") or []],
+        remove_events=list(removed),
         move_events=moves,
         assumptions={str(k): float(v) for k, v in assumptions.items()},
-        force={str(k): str(v) for k, v in (data.get("force") or {}).items()},
+        force={str(k): str(v) for k, v in force.items()},
         name=str(data.get("name") or p.stem),
     )

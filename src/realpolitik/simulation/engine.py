@@ -103,9 +103,11 @@ def run(
     feats: list[np.ndarray] = []
     everyone = np.ones(rows, dtype=bool)
     steps = comp.steps(skip_events=skip_events, moved=moved)
-    # removed or moved events: their aid stops counting at their recorded date
-    undo = [(e.t, i) for i, e in enumerate(comp.events) if e.id in skip_events or e.id in moved]
-    undo_iter = sorted(undo)
+    # the record is the reference for capabilities before dynamics start, and it includes every
+    # event's aid at the event's recorded date: take that aid out there (as for the recorded
+    # option of a decision below), so a simulated path deviates from the record only where its
+    # events were removed or moved. An event that happens as recorded nets to zero.
+    undo_iter = sorted((e.t, i) for i, e in enumerate(comp.events))
     u = 0
     for step in steps:
         while u < len(undo_iter) and undo_iter[u][0] <= step.t:

@@ -65,10 +65,16 @@ class RunStore:
     def __init__(self, path: str | Path):
         import duckdb
 
+        from realpolitik.errors import InputError
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path))
-        self.con.execute(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path))
+            self.con.execute(SCHEMA)
+        except (OSError, duckdb.Error) as exc:
+            reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise InputError(f"{self.path}: --store: cannot open the run store ({reason})") from None
 
     def close(self) -> None:
         self.con.close()
