@@ -10,7 +10,7 @@ import pytest
 
 from realpolitik.alliances import panel as P
 from realpolitik.alliances.api import alliance_edges
-from realpolitik.alliances.export import write_table
+from realpolitik.export import write_table
 from test_alliances_helpers import full_panel, imported_data_dir, read_raw
 
 

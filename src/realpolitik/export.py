@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from realpolitik.errors import InputError
@@ -47,15 +48,34 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def for_stata(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
+def for_stata(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` that `DataFrame.to_stata` accepts: names cut to 32 characters and made
+    unique, strings as plain str (NA -> ""), nullable integers and integers too large for Stata
+    as float, booleans as int8."""
+    out = pd.DataFrame(index=range(len(df)))
+    used: set[str] = set()
+    for col in df.columns:
+        name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(col))[:32]
+        if not name or name[0].isdigit():
+            name = ("v_" + name)[:32]
+        base, i = name, 1
+        while name in used:
+            suffix = f"_{i}"
+            name = base[: 32 - len(suffix)] + suffix
+            i += 1
+        used.add(name)
+        s = df[col].reset_index(drop=True)
         if pd.api.types.is_bool_dtype(s):
-            out[col] = s.astype("int8")
-        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)).astype(object)
-    out.columns = [str(c)[:32].replace(".", "_") for c in out.columns]
+            s = s.astype("float64" if s.isna().any() else "int8")
+        elif pd.api.types.is_string_dtype(s) or s.dtype == object:
+            s = s.astype("object").where(s.notna(), "").astype(str)
+        elif pd.api.types.is_extension_array_dtype(s):
+            s = s.astype("float64")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            pass
+        elif s.dtype == np.int64 and (s.abs().max() if len(s) else 0) > 2_147_483_620:
+            s = s.astype("float64")
+        out[name] = s.to_numpy() if not pd.api.types.is_datetime64_any_dtype(s) else s
     return out
 
 

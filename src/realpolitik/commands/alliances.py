@@ -127,8 +127,8 @@ def alliances_build(
 ) -> None:
     """Build the CoW dyad-year panel with every covariate and write it to --out."""
     from realpolitik.alliances.api import build_panel
-    from realpolitik.alliances.export import FORMATS, write_table
     from realpolitik.alliances.panel import STEPS
+    from realpolitik.export import FORMATS, write_table
 
     if out.suffix.lower() not in FORMATS:
         raise InputError(
@@ -222,8 +222,8 @@ def alliances_fit(
     """Fit alliance onset (or presence) by era and print the ideology-vs-interest verdict."""
     from realpolitik.alliances.api import fit_alliances
     from realpolitik.alliances.eras import parse_eras
-    from realpolitik.alliances.export import write_table
     from realpolitik.alliances.models import verdict_line
+    from realpolitik.export import write_table
 
     if as_json and csv_file is not None:
         raise InputError(Problem("--json/--csv", "option", "choose one of --json or --csv"))
