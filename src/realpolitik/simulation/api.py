@@ -37,6 +37,7 @@ class World:
     assumptions: dict[str, float] = field(default_factory=dict)
     force: dict[str, str] = field(default_factory=dict)
     name: str = "baseline"
+    source: str | None = None  # the counterfactual file it was read from, named in errors
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -97,7 +98,17 @@ def weight_array(comp: Compiled, weights: pd.DataFrame, model: str) -> np.ndarra
 
 
 def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, model: str) -> dict[str, Any]:
-    """Check a world against the case and turn it into engine arguments."""
+    """Check a world against the case and turn it into engine arguments; errors name the
+    counterfactual file the world came from."""
+    try:
+        return _resolve_world(comp, world, base_weights, model)
+    except InputError as exc:
+        if world.source is None:
+            raise
+        raise InputError(f"{world.source}: {exc}") from None
+
+
+def _resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, model: str) -> dict[str, Any]:
     ids = {e.id: e for e in comp.case.events}
     for e in world.remove_events:
         if e not in ids:
@@ -404,4 +415,5 @@ def load_world(path: str | Path) -> World:
         assumptions={str(k): float(v) for k, v in assumptions.items()},
         force={str(k): str(v) for k, v in force.items()},
         name=str(data.get("name") or p.stem),
+        source=str(p),
     )
