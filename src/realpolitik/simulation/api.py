@@ -37,7 +37,7 @@ class World:
     assumptions: dict[str, float] = field(default_factory=dict)
     force: dict[str, str] = field(default_factory=dict)
     name: str = "baseline"
-    source: str | None = None  # the counterfactual file it was read from, named in errors
+    source: str | None = field(default=None, compare=False)  # the file it came from, for errors
 
     def describe(self) -> dict[str, Any]:
         return {
