@@ -45,7 +45,9 @@ def per_call(fn: Callable[[], object], min_time: float = 0.5) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeat", type=int, default=5, help="MLE timings: best of this many")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="one short run of each: checks it runs")
@@ -56,8 +58,10 @@ def main() -> None:
     name = "east-asia-1945" if "east-asia-1945" in builtin_names() else None
     comp = as_compiled(name) if name else as_compiled(parse(template_text()))
     data = choice_data(comp, "full")
-    print(f"case {comp.case.id}: {data.n_groups} decisions, {len(data.Z)} options, "
-          f"{len(data.actors_present())} actors; {os.cpu_count()} CPU(s)")
+    print(
+        f"case {comp.case.id}: {data.n_groups} decisions, {len(data.Z)} options, "
+        f"{len(data.actors_present())} actors; {os.cpu_count()} CPU(s)"
+    )
     rows: list[tuple[str, float, float | None, str]] = []
 
     fit(comp, seed=args.seed)  # warm imports and caches
@@ -73,7 +77,9 @@ def main() -> None:
             fit(comp, method="bayes", seed=args.seed, steps=steps)
             note = "converged"
         except ConvergenceError as exc:
-            note = "NOT converged: " + str(exc).split(";")[0].removeprefix("MCMC did not converge: ")
+            note = "NOT converged: " + str(exc).split(";")[0].removeprefix(
+                "MCMC did not converge: "
+            )
         elapsed = time.perf_counter() - t
         label = f"Bayes fit, {steps} steps x 4 chains" + (" (default)" if steps == 3000 else "")
         rows.append((label, elapsed, 60.0, note))
@@ -88,8 +94,14 @@ def main() -> None:
     sm = ConditionalLogit(data.chosen, data.Z, groups=data.group)
     assert np.isclose(sm.loglike(w), loglik(w, data.Z, data.chosen, data.starts))
     t_sm = per_call(lambda: sm.loglike(w))
-    rows.append(("log-likelihood, ours (one evaluation)", t_ours, None,
-                 f"{t_sm / t_ours:.1f}x faster than statsmodels"))
+    rows.append(
+        (
+            "log-likelihood, ours (one evaluation)",
+            t_ours,
+            None,
+            f"{t_sm / t_ours:.1f}x faster than statsmodels",
+        )
+    )
     rows.append(("log-likelihood, statsmodels ConditionalLogit", t_sm, None, "reference"))
 
     width = max(len(r[0]) for r in rows)

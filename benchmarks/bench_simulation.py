@@ -99,21 +99,41 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
             m = float(comp.arenas[d.arena].decisiveness.of(theta)[0])
         options = []
         for j in range(len(d.option_ids)):
-            options.append({
-                "favours": int(d.favours[j]), "opposes": int(d.opposes[j]),
-                "gains": [int(s) for s in np.flatnonzero(d.gains[j])],
-                "gives": [int(s) for s in np.flatnonzero(d.gives[j])],
-                "risk": float(d.risk[j].of(theta)[0]), "rival": int(d.rival[j]),
-                "security": float(d.security[j].of(theta)[0]),
-                "effects": [_effect(e, theta) for e in d.effects[j]],
-            })
-        decisions.append({"actor": d.actor, "arena": d.arena, "aff": aff, "cap": cap, "m": m,
-                          "values": list(values[d.actor]), "options": options,
-                          "chosen": d.chosen, "prices": (pp, pr, ps)})
+            options.append(
+                {
+                    "favours": int(d.favours[j]),
+                    "opposes": int(d.opposes[j]),
+                    "gains": [int(s) for s in np.flatnonzero(d.gains[j])],
+                    "gives": [int(s) for s in np.flatnonzero(d.gives[j])],
+                    "risk": float(d.risk[j].of(theta)[0]),
+                    "rival": int(d.rival[j]),
+                    "security": float(d.security[j].of(theta)[0]),
+                    "effects": [_effect(e, theta) for e in d.effects[j]],
+                }
+            )
+        decisions.append(
+            {
+                "actor": d.actor,
+                "arena": d.arena,
+                "aff": aff,
+                "cap": cap,
+                "m": m,
+                "values": list(values[d.actor]),
+                "options": options,
+                "chosen": d.chosen,
+                "prices": (pp, pr, ps),
+            }
+        )
     outcomes = []
     for o in comp.outcomes:
-        out = {"kind": o.kind, "actor": o.actor, "stake": o.stake, "members": o.members,
-               "arena": o.arena, "threshold": float(o.threshold.of(theta)[0])}
+        out = {
+            "kind": o.kind,
+            "actor": o.actor,
+            "stake": o.stake,
+            "members": o.members,
+            "arena": o.arena,
+            "threshold": float(o.threshold.of(theta)[0]),
+        }
         if o.kind == "prevails":
             out["cap"] = list(record_capability(comp, theta, o.arena, o.t)[0])
             out["m"] = float(comp.arenas[o.arena].decisiveness.of(theta)[0])
@@ -155,7 +175,9 @@ def mesa_classes() -> tuple[type, type]:
                 if shares is not None and f >= 0 and g >= 0:
                     pf, pg = shares[f], shares[g]
                     prevail = 0.0 if pf is None or pg is None else pf - pg
-                hostile = model.hostility.get((self.index, o["rival"]), 0.0) if o["rival"] >= 0 else 0.0
+                hostile = (
+                    model.hostility.get((self.index, o["rival"]), 0.0) if o["rival"] >= 0 else 0.0
+                )
                 rows.append([ideo, stakes, prevail, o["risk"] * (1.0 - hostile), o["security"]])
             return rows
 
@@ -164,8 +186,10 @@ def mesa_classes() -> tuple[type, type]:
             if model.current is None or model.current["actor"] != self.index:
                 return
             d = model.current
-            utils = [sum(w * x for w, x in zip(self.weights, row, strict=True))
-                     for row in self.features(d)]
+            utils = [
+                sum(w * x for w, x in zip(self.weights, row, strict=True))
+                for row in self.features(d)
+            ]
             top = max(utils)
             expu = [math.exp(u - top) for u in utils]
             total = sum(expu)
@@ -201,15 +225,19 @@ def mesa_classes() -> tuple[type, type]:
                 Actor(self, a, plan.weights[a])
 
         def contest(self, cap: list[float], arena: int, m: float) -> list[float | None]:
-            powered = [None if math.isnan(c) else (c * math.exp(self.deviation.get((arena, a), 0.0))) ** m
-                       for a, c in enumerate(cap)]
+            powered = [
+                None if math.isnan(c) else (c * math.exp(self.deviation.get((arena, a), 0.0))) ** m
+                for a, c in enumerate(cap)
+            ]
             total = sum(p for p in powered if p is not None)
             return [None if p is None else p / total for p in powered]
 
         def apply(self, eff: tuple, sign: float = 1.0) -> None:
             kind, a, b, stake, arena, amount, active = eff
             if kind == "aid":
-                self.deviation[(arena, a)] = self.deviation.get((arena, a), 0.0) + sign * math.log1p(amount)
+                self.deviation[(arena, a)] = self.deviation.get(
+                    (arena, a), 0.0
+                ) + sign * math.log1p(amount)
             elif sign < 0:
                 return
             elif kind == "transfer":
@@ -284,18 +312,32 @@ def bench_mesa(comp: Any, runs_mesa: int, runs_engine: int, seed: int) -> dict[s
     z = []
     for k, d in enumerate(comp.decisions):
         for j in range(len(d.option_ids)):
-            z.append(_z(float((m_choices[:, k] == j).mean()), runs_mesa, float((ec[:, k] == j).mean()),
-                        runs_engine))
+            z.append(
+                _z(
+                    float((m_choices[:, k] == j).mean()),
+                    runs_mesa,
+                    float((ec[:, k] == j).mean()),
+                    runs_engine,
+                )
+            )
     for o in range(len(comp.outcomes)):
         z.append(_z(float(m_outcomes[:, o].mean()), runs_mesa, float(eo[:, o].mean()), runs_engine))
     # one comparison per option and outcome: a Bonferroni bound at the 0.1% level overall
     from statistics import NormalDist
 
     limit = NormalDist().inv_cdf(1 - 0.0005 / max(len(z), 1))
-    return {"mesa_rps": runs_mesa / t_mesa, "engine_rps": runs_engine / t_engine,
-            "speedup": (runs_engine / t_engine) / (runs_mesa / t_mesa), "max_z": max(z),
-            "z_limit": limit, "agree": max(z) < limit, "runs_mesa": runs_mesa,
-            "runs_engine": runs_engine, "t_mesa": t_mesa, "t_engine": t_engine}
+    return {
+        "mesa_rps": runs_mesa / t_mesa,
+        "engine_rps": runs_engine / t_engine,
+        "speedup": (runs_engine / t_engine) / (runs_mesa / t_mesa),
+        "max_z": max(z),
+        "z_limit": limit,
+        "agree": max(z) < limit,
+        "runs_mesa": runs_mesa,
+        "runs_engine": runs_engine,
+        "t_mesa": t_mesa,
+        "t_engine": t_engine,
+    }
 
 
 def _order(picks: list[int], plan: Plan) -> list[int]:
@@ -322,16 +364,30 @@ def bench_sobol(comp: Any, min_evals: int, draws: int, seed: int, address: str) 
     varying = int((comp.bounds[:, 1] > comp.bounds[:, 0]).sum())
     base = 2 ** math.ceil(math.log2(max(2, math.ceil(min_evals / (varying + 2)))))
     t0 = time.perf_counter()
-    res = sensitivity(comp, base_samples=base, draws=draws, seed=seed, backend="dask",
-                      scheduler=address, store=False)
+    res = sensitivity(
+        comp,
+        base_samples=base,
+        draws=draws,
+        seed=seed,
+        backend="dask",
+        scheduler=address,
+        store=False,
+    )
     elapsed = time.perf_counter() - t0
-    return {"evaluations": res.n_evaluations, "base": base, "assumptions": varying, "draws": draws,
-            "seconds": elapsed, "eps": res.n_evaluations / elapsed,
-            "matters": len(res.matters())}
+    return {
+        "evaluations": res.n_evaluations,
+        "base": base,
+        "assumptions": varying,
+        "draws": draws,
+        "seconds": elapsed,
+        "eps": res.n_evaluations / elapsed,
+        "matters": len(res.matters()),
+    }
 
 
-def bench_workers(comp: Any, n: int, chunk_rows: int, seed: int,
-                  addresses: dict[int, str]) -> dict[str, Any]:
+def bench_workers(
+    comp: Any, n: int, chunk_rows: int, seed: int, addresses: dict[int, str]
+) -> dict[str, Any]:
     from realpolitik.simulation.api import fitted_weights, simulate
 
     w = fitted_weights(comp)
@@ -339,22 +395,29 @@ def bench_workers(comp: Any, n: int, chunk_rows: int, seed: int,
     frames = {}
     for workers, address in sorted(addresses.items()):
         t0 = time.perf_counter()
-        res = simulate(comp, n=n, seed=seed, weights=w, backend="dask", scheduler=address,
-                       store=False, chunk_rows=chunk_rows)
+        res = simulate(
+            comp,
+            n=n,
+            seed=seed,
+            weights=w,
+            backend="dask",
+            scheduler=address,
+            store=False,
+            chunk_rows=chunk_rows,
+        )
         out[f"t{workers}"] = time.perf_counter() - t0
         frames[workers] = (res.outcomes, res.choices)
     out["speedup"] = out["t1"] / out["t2"]
-    out["identical"] = all(
-        frames[1][i].equals(frames[2][i]) for i in range(2)
-    )
+    out["identical"] = all(frames[1][i].equals(frames[2][i]) for i in range(2))
     return out
 
 
 def cluster(workers: int) -> Any:
     from dask.distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=":0")
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -387,16 +450,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     two = cluster(2)
     one = cluster(1)
     try:
-        results["sobol"] = b = bench_sobol(full, sobol_evals, sobol_draws, args.seed,
-                                           two.scheduler_address)
-        results["workers"] = c = bench_workers(full, sim_n, 20_000 if not q else 5_000, args.seed,
-                                               {1: one.scheduler_address, 2: two.scheduler_address})
+        results["sobol"] = b = bench_sobol(
+            full, sobol_evals, sobol_draws, args.seed, two.scheduler_address
+        )
+        results["workers"] = c = bench_workers(
+            full,
+            sim_n,
+            20_000 if not q else 5_000,
+            args.seed,
+            {1: one.scheduler_address, 2: two.scheduler_address},
+        )
     finally:
         one.close()
         two.close()
 
-    table = Table(title=f"realpolitik simulation benchmark ({full.case.id}, seed {args.seed}"
-                        f"{', quick' if q else ''})", title_justify="left")
+    table = Table(
+        title=f"realpolitik simulation benchmark ({full.case.id}, seed {args.seed}"
+        f"{', quick' if q else ''})",
+        title_justify="left",
+    )
     for col in ("benchmark", "realpolitik", "baseline", "ratio", "goal", "check"):
         table.add_column(col, justify="right" if col in ("ratio",) else "left")
     table.add_row(
@@ -425,9 +497,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{c['n']:,} paths; identical numbers: {'yes' if c['identical'] else 'NO'}",
     )
     Console(width=200).print(table)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; (a) uses the case without its "
-          "balance rule (the simplified model), (b) and (c) the full case; cluster start-up is "
-          "not timed.")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; (a) uses the case without its "
+        "balance rule (the simplified model), (b) and (c) the full case; cluster start-up is "
+        "not timed."
+    )
     return results
 
 

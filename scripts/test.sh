@@ -20,4 +20,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -c constraints.txt -e '.[test]'
 
 .venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/ruff format --check src tests benchmarks scripts
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -33,8 +33,9 @@ def run_quick(path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 @pytest.mark.parametrize("script", OTHERS, ids=[p.name for p in OTHERS])
-def test_benchmark_runs_quick(script: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_benchmark_runs_quick(
+    script: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     if "--quick" not in script.read_text(encoding="utf-8"):
         pytest.skip(f"{script.name} has no --quick mode")
     run_quick(script, monkeypatch)
@@ -43,12 +44,16 @@ def test_benchmark_runs_quick(script: Path, monkeypatch: pytest.MonkeyPatch,
     assert any(mark in out for mark in ("┃", "|", "─")), f"{script.name} printed no table"
 
 
-def test_simulation_benchmark_table(monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulation_benchmark_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     results = run_quick(BENCH / "bench_simulation.py", monkeypatch)
     out = capsys.readouterr().out
-    for row in ("(a) runs/s: engine vs Mesa 3", "(b) Sobol on 2 dask workers",
-                "(c) simulate: 2 vs 1 dask workers"):
+    for row in (
+        "(a) runs/s: engine vs Mesa 3",
+        "(b) Sobol on 2 dask workers",
+        "(c) simulate: 2 vs 1 dask workers",
+    ):
         assert row in out
     assert isinstance(results, dict)
     assert results["mesa"]["agree"], "Mesa and the engine disagree beyond Monte Carlo error"

@@ -18,14 +18,23 @@ from realpolitik.errors import InputError
 from realpolitik.scenario.loader import parse, template_text
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
 ]
 
 
@@ -78,7 +87,9 @@ def test_report_opens_offline_with_every_figure(page: tuple[Any, Watch], tmp_pat
     assert pg.locator("script").count() == 1  # the page's own; nothing injected
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-    pg.locator('figure[data-figure="timeline"]').screenshot(path=str(ARTIFACTS / "report-timeline.png"))
+    pg.locator('figure[data-figure="timeline"]').screenshot(
+        path=str(ARTIFACTS / "report-timeline.png")
+    )
     assert watch.errors == []
     assert [u for u in watch.requests if not u.startswith(("file:", "data:"))] == []
 
@@ -123,24 +134,34 @@ def test_explorer_weights_change_the_distribution(page: tuple[Any, Watch], explo
     assert all(u.startswith(explorer) or u.startswith("data:") for u in watch.requests)
 
 
-def test_explorer_shows_the_errors_of_an_invalid_case(page: tuple[Any, Watch], explorer: str) -> None:
+def test_explorer_shows_the_errors_of_an_invalid_case(
+    page: tuple[Any, Watch], explorer: str
+) -> None:
     pg, watch = page
-    bad = template_text().replace("kind: state", "kind: empire", 1).replace("year: 2012", "year: soon")
+    bad = (
+        template_text()
+        .replace("kind: state", "kind: empire", 1)
+        .replace("year: 2012", "year: soon")
+    )
     with pytest.raises(InputError) as exc:
         parse(bad, "broken.yaml")
     expected = [str(p).lstrip(": ") for p in exc.value.problems]
     pg.goto(explorer)
     ready_after(pg, None)
-    pg.set_input_files("#case-file", files=[{"name": "broken.yaml", "mimeType": "text/yaml",
-                                             "buffer": bad.encode()}])
+    pg.set_input_files(
+        "#case-file",
+        files=[{"name": "broken.yaml", "mimeType": "text/yaml", "buffer": bad.encode()}],
+    )
     pg.wait_for_selector("#problems:not([hidden])")
     shown = pg.locator("#problem-list li").all_inner_texts()
     assert shown == expected
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / "explorer-invalid-case.png"))
     # a valid file opened the same way replaces the case and clears the errors
-    pg.set_input_files("#case-file", files=[{"name": "good.yaml", "mimeType": "text/yaml",
-                                             "buffer": template_text().encode()}])
+    pg.set_input_files(
+        "#case-file",
+        files=[{"name": "good.yaml", "mimeType": "text/yaml", "buffer": template_text().encode()}],
+    )
     pg.wait_for_selector("#problems[hidden]", state="attached")
     ready_after(pg, None)
     assert watch.errors == []

@@ -44,8 +44,9 @@ N_DECISIONS = 60
 
 
 # ---- synthetic data -----------------------------------------------------------------------------
-def synthetic_data(n_groups: int, n_opt: int, w: np.ndarray, seed: int,
-                   n_actors: int = 1) -> ChoiceData:
+def synthetic_data(
+    n_groups: int, n_opt: int, w: np.ndarray, seed: int, n_actors: int = 1
+) -> ChoiceData:
     """ChoiceData with random standard-normal terms and choices drawn from softmax(Z w)."""
     rng = np.random.default_rng(seed)
     k = len(w)
@@ -76,10 +77,20 @@ def scenario(n: int, seed: int, chosen: list[int] | None = None, lone: bool = Fa
     doc = yaml.safe_load(template_text())
     doc["id"] = "synthetic"
     doc["stakes"] += [
-        {"id": "port", "name": "a port", "holder": "GMD", "valuations": {"USSR": "medium"},
-         "cite": CITE},
-        {"id": "credit", "name": "a loan", "holder": "USA", "valuations": {"USSR": "high"},
-         "cite": CITE},
+        {
+            "id": "port",
+            "name": "a port",
+            "holder": "GMD",
+            "valuations": {"USSR": "medium"},
+            "cite": CITE,
+        },
+        {
+            "id": "credit",
+            "name": "a loan",
+            "holder": "USA",
+            "valuations": {"USSR": "high"},
+            "cite": CITE,
+        },
     ]
     stakes = [s["id"] for s in doc["stakes"]]
     sides = ["CCP", "GMD", "USA"]
@@ -88,26 +99,49 @@ def scenario(n: int, seed: int, chosen: list[int] | None = None, lone: bool = Fa
         options = []
         for j in range(3):
             fav, opp = rng.choice(sides, size=2, replace=False)
-            option = {"id": f"o{j}", "label": f"option {j}", "favours": str(fav),
-                      "opposes": str(opp), "gains": [s for s in stakes if rng.random() < 0.35]}
+            option = {
+                "id": f"o{j}",
+                "label": f"option {j}",
+                "favours": str(fav),
+                "opposes": str(opp),
+                "gains": [s for s in stakes if rng.random() < 0.35],
+            }
             if rng.random() < 0.4:
                 option.update(risk="high", rival="USA")
             options.append(option)
-        decisions.append({
-            "id": f"d{k:03d}", "date": dt.date(1945, 1, 2) + dt.timedelta(days=5 * k),
-            "actor": "USSR", "question": "which side to back", "options": options,
-            "chosen": f"o{chosen[k] if chosen is not None else 0}", "cite": CITE,
-        })
+        decisions.append(
+            {
+                "id": f"d{k:03d}",
+                "date": dt.date(1945, 1, 2) + dt.timedelta(days=5 * k),
+                "actor": "USSR",
+                "question": "which side to back",
+                "options": options,
+                "chosen": f"o{chosen[k] if chosen is not None else 0}",
+                "cite": CITE,
+            }
+        )
     if lone:
-        decisions.append({
-            "id": "lone", "date": dt.date(1945, 12, 1), "actor": "GMD", "question": "whom to court",
-            "options": [
-                {"id": "a", "label": "court the USA", "favours": "USA", "opposes": "CCP"},
-                {"id": "b", "label": "court the CCP", "favours": "CCP", "opposes": "USA",
-                 "risk": "high", "rival": "USA"},
-            ],
-            "chosen": "a", "cite": CITE,
-        })
+        decisions.append(
+            {
+                "id": "lone",
+                "date": dt.date(1945, 12, 1),
+                "actor": "GMD",
+                "question": "whom to court",
+                "options": [
+                    {"id": "a", "label": "court the USA", "favours": "USA", "opposes": "CCP"},
+                    {
+                        "id": "b",
+                        "label": "court the CCP",
+                        "favours": "CCP",
+                        "opposes": "USA",
+                        "risk": "high",
+                        "rival": "USA",
+                    },
+                ],
+                "chosen": "a",
+                "cite": CITE,
+            }
+        )
     doc["decisions"] = decisions
     doc["outcomes"] = []
     return parse(yaml.safe_dump(doc, sort_keys=False))
@@ -120,7 +154,7 @@ def simulated_case(n: int, w: np.ndarray, seed: int, lone: bool = False) -> Case
     W = np.zeros((comp.n_actors, 2))
     W[comp.actor_ids.index("USSR")] = w
     chosen = simulate_choices(data, W, np.random.default_rng(seed + 1000))
-    picks = [int(np.flatnonzero(chosen[s:s + 3])[0]) for s in data.starts]
+    picks = [int(np.flatnonzero(chosen[s : s + 3])[0]) for s in data.starts]
     return scenario(n, seed, chosen=picks, lone=lone)
 
 
@@ -161,8 +195,12 @@ def test_mle_equals_statsmodels_and_scipy() -> None:
     np.testing.assert_allclose(ours.params, sm.params, atol=1e-4)
     np.testing.assert_allclose(np.sqrt(np.diag(ours.cov)), sm.bse, rtol=1e-3)
 
-    ref = minimize(lambda w: -independent_loglik(w, data), np.zeros(2), method="Nelder-Mead",
-                   options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000})
+    ref = minimize(
+        lambda w: -independent_loglik(w, data),
+        np.zeros(2),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000},
+    )
     np.testing.assert_allclose(ours.params, ref.x, atol=1e-4)
     assert ours.loglik == pytest.approx(-ref.fun, abs=1e-6)
 
@@ -172,10 +210,12 @@ def test_mle_equals_statsmodels_and_scipy() -> None:
     for i in range(k):
         for j in range(k):
             ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
-            hess[i, j] = (independent_loglik(ref.x + ei + ej, data)
-                          - independent_loglik(ref.x + ei - ej, data)
-                          - independent_loglik(ref.x - ei + ej, data)
-                          + independent_loglik(ref.x - ei - ej, data)) / (4 * h * h)
+            hess[i, j] = (
+                independent_loglik(ref.x + ei + ej, data)
+                - independent_loglik(ref.x + ei - ej, data)
+                - independent_loglik(ref.x - ei + ej, data)
+                + independent_loglik(ref.x - ei - ej, data)
+            ) / (4 * h * h)
     np.testing.assert_allclose(ours.cov, np.linalg.inv(-hess), rtol=1e-3)
 
 
@@ -188,9 +228,19 @@ def _pairs(diff: np.ndarray, first_chosen: np.ndarray) -> ChoiceData:
     chosen = np.zeros(2 * n)
     chosen[0::2] = first_chosen
     chosen[1::2] = 1 - first_chosen
-    return ChoiceData(None, "full", ("ideology", "interest")[:k], Z, np.zeros((2 * n, 5)),  # type: ignore[arg-type]
-                      Z[:, -1].copy(), chosen, np.repeat(np.arange(n), 2), np.zeros(2 * n, int),
-                      list(range(n)), np.arange(0, 2 * n, 2))
+    return ChoiceData(
+        None,
+        "full",
+        ("ideology", "interest")[:k],
+        Z,
+        np.zeros((2 * n, 5)),  # type: ignore[arg-type]
+        Z[:, -1].copy(),
+        chosen,
+        np.repeat(np.arange(n), 2),
+        np.zeros(2 * n, int),
+        list(range(n)),
+        np.arange(0, 2 * n, 2),
+    )
 
 
 def test_lp_separation_detector() -> None:
@@ -271,8 +321,19 @@ def test_conf_int_widths_scale_with_level(results) -> None:
 
 def test_to_frame_is_tidy_and_exports(results) -> None:
     frame = results.to_frame()
-    assert list(frame.columns) == ["case", "model", "method", "actor", "term", "estimate",
-                                   "std_error", "conf_low", "conf_high", "level", "status"]
+    assert list(frame.columns) == [
+        "case",
+        "model",
+        "method",
+        "actor",
+        "term",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "level",
+        "status",
+    ]
     assert len(frame) == len(results.actors) * len(results.terms)
     assert not frame.duplicated(["actor", "term"]).any()
     assert frame["level"].eq(0.9).all()
@@ -332,8 +393,19 @@ def test_bad_fit_arguments_are_input_errors(case: Case) -> None:
 def test_model_comparison_table(lone_case: Case) -> None:
     comp = as_compiled(lone_case)
     table = compare_models(comp)
-    expected = {"model", "loglik", "n_params", "aic", "bic", "loo_log_score", "loo_accuracy",
-                "predicted", "decisions", "loo_weight", "bayes_factor_full_vs"}
+    expected = {
+        "model",
+        "loglik",
+        "n_params",
+        "aic",
+        "bic",
+        "loo_log_score",
+        "loo_accuracy",
+        "predicted",
+        "decisions",
+        "loo_weight",
+        "bayes_factor_full_vs",
+    }
     assert expected <= set(table.columns)
     t = table.set_index("model")
     n = t["decisions"].iloc[0]
@@ -342,8 +414,9 @@ def test_model_comparison_table(lone_case: Case) -> None:
     assert t.loc["full", "n_params"] == 2 and t.loc["ideology", "n_params"] == 1
     np.testing.assert_allclose(t["aic"], -2 * t["loglik"] + 2 * t["n_params"])
     np.testing.assert_allclose(t["bic"], -2 * t["loglik"] + np.log(n) * t["n_params"])
-    np.testing.assert_allclose(t["bayes_factor_full_vs"],
-                               np.exp((t["bic"] - t.loc["full", "bic"]) / 2))
+    np.testing.assert_allclose(
+        t["bayes_factor_full_vs"], np.exp((t["bic"] - t.loc["full", "bic"]) / 2)
+    )
     assert t["loo_accuracy"].between(0, 1).all()
     assert t["loo_weight"].sum() == pytest.approx(1.0)
     # nested models: the full model fits at least as well as either of its parts
@@ -374,7 +447,7 @@ def test_recovery_coverage_of_pooled_mle(case: Case) -> None:
     assert summary["coverage"].between(lo, hi).all(), summary
     # the check has power: intervals 25% too narrow would fail it
     z90 = norm.ppf(0.95)
-    narrow = ((frame["estimate"] - frame["true"]).abs() <= 0.75 * z90 * frame["se"])
+    narrow = (frame["estimate"] - frame["true"]).abs() <= 0.75 * z90 * frame["se"]
     assert not narrow.groupby(frame["term"]).mean().between(lo, hi).any()
     # the same fits at 50%: catches standard errors that are right only on average
     z50 = norm.ppf(0.75)

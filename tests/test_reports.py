@@ -35,11 +35,14 @@ ALLIANCE_FIGURES = ("alliance_network", "alliance_coefficients")
 
 def hostile_text() -> str:
     text = template_text()
-    for old, new in (("name: Soviet Union", f"name: {json.dumps(HOSTILE_NAME)}"),
-                     ("title: Stalin between the GMD and the CCP, August 1945 (template)",
-                      f"title: {json.dumps(HOSTILE_TITLE)}"),
-                     ("label: Refuse the treaty and back the CCP",
-                      f"label: {json.dumps(HOSTILE_LABEL)}")):
+    for old, new in (
+        ("name: Soviet Union", f"name: {json.dumps(HOSTILE_NAME)}"),
+        (
+            "title: Stalin between the GMD and the CCP, August 1945 (template)",
+            f"title: {json.dumps(HOSTILE_TITLE)}",
+        ),
+        ("label: Refuse the treaty and back the CCP", f"label: {json.dumps(HOSTILE_LABEL)}"),
+    ):
         assert old in text, f"the template changed: '{old}' not found"
         text = text.replace(old, new)
     parse(text)  # still a valid case
@@ -53,26 +56,51 @@ class FakeAllianceFit:
         rng = np.random.default_rng(seed)
         rows = []
         for era in ("1816-1913", "1946-1989", "pooled"):
-            for term, block in (("regime_sim", "ideology"), ("joint_democracy", "ideology"),
-                                ("contiguous", "interest"), ("common_threat", "interest"),
-                                ("py", "control")):
+            for term, block in (
+                ("regime_sim", "ideology"),
+                ("joint_democracy", "ideology"),
+                ("contiguous", "interest"),
+                ("common_threat", "interest"),
+                ("py", "control"),
+            ):
                 b, a = rng.normal(0, 1), rng.normal(0, 0.01)
-                rows.append({"era": era, "outcome": "onset", "term": term, "block": block,
-                             "estimate": b, "conf_low": b - 0.3, "conf_high": b + 0.3,
-                             "ame": a if block != "control" else np.nan,
-                             "ame_low": a - 0.004 if block != "control" else np.nan,
-                             "ame_high": a + 0.004 if block != "control" else np.nan})
+                rows.append(
+                    {
+                        "era": era,
+                        "outcome": "onset",
+                        "term": term,
+                        "block": block,
+                        "estimate": b,
+                        "conf_low": b - 0.3,
+                        "conf_high": b + 0.3,
+                        "ame": a if block != "control" else np.nan,
+                        "ame_low": a - 0.004 if block != "control" else np.nan,
+                        "ame_high": a + 0.004 if block != "control" else np.nan,
+                    }
+                )
         self.frame = pd.DataFrame(rows)
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame
 
     def verdict_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"era": e, "years": e, "n_obs": 100, "n_events": 5,
-                              "ideology_ame": 0.001, "interest_ame": 0.01, "diff": 0.009,
-                              "diff_low": 0.001, "diff_high": 0.02,
-                              "verdict": "interest outweighs ideology"}
-                             for e in self.frame["era"].unique()])
+        return pd.DataFrame(
+            [
+                {
+                    "era": e,
+                    "years": e,
+                    "n_obs": 100,
+                    "n_events": 5,
+                    "ideology_ame": 0.001,
+                    "interest_ame": 0.01,
+                    "diff": 0.009,
+                    "diff_low": 0.001,
+                    "diff_high": 0.02,
+                    "verdict": "interest outweighs ideology",
+                }
+                for e in self.frame["era"].unique()
+            ]
+        )
 
 
 def fake_edges(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -81,9 +109,19 @@ def fake_edges(seed: int = 0) -> dict[str, pd.DataFrame]:
     for era, k in (("1816-1913", 12), ("1946-1989", 40)):
         codes = rng.choice(np.arange(2, 900), size=14, replace=False)
         pairs = {tuple(sorted(rng.choice(codes, 2, replace=False))) for _ in range(k)}
-        out[era] = pd.DataFrame([{"ccode1": int(a), "ccode2": int(b), "name1": f"S{a}",
-                                  "name2": f"S{b}", "n_years": int(rng.integers(1, 30)),
-                                  "defence": bool(rng.integers(0, 2))} for a, b in pairs])
+        out[era] = pd.DataFrame(
+            [
+                {
+                    "ccode1": int(a),
+                    "ccode2": int(b),
+                    "name1": f"S{a}",
+                    "name2": f"S{b}",
+                    "n_years": int(rng.integers(1, 30)),
+                    "defence": bool(rng.integers(0, 2)),
+                }
+                for a, b in pairs
+            ]
+        )
     return out
 
 
@@ -93,8 +131,16 @@ def write_hostile_report(folder: Path) -> Path:
     case_file = folder / "hostile case.yaml"
     case_file.write_text(hostile_text(), encoding="utf-8")
     inputs = ReportInputs(alliances=FakeAllianceFit(SEED), alliance_edges=fake_edges(SEED))
-    return write_report(case_file, folder / "out", n=N, seed=SEED, sensitivity_samples=8,
-                        sensitivity_draws=4, include_bayes=False, inputs=inputs)
+    return write_report(
+        case_file,
+        folder / "out",
+        n=N,
+        seed=SEED,
+        sensitivity_samples=8,
+        sensitivity_draws=4,
+        include_bayes=False,
+        inputs=inputs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +175,13 @@ def test_figures_alone(tmp_path: Path) -> None:
     comp = as_compiled(parse(template_text()))
     res = fit(comp, seed=SEED)
     dec = res.decomposition()
-    for chart in (F.timeline_chart(comp.case, dec), F.weights_chart(res),
-                  F.decomposition_chart(dec, F.decision_numbers(comp.case)),
-                  F.alliance_network_chart(fake_edges(1)),
-                  F.alliance_coef_chart(FakeAllianceFit(1).to_frame())):
+    for chart in (
+        F.timeline_chart(comp.case, dec),
+        F.weights_chart(res),
+        F.decomposition_chart(dec, F.decision_numbers(comp.case)),
+        F.alliance_network_chart(fake_edges(1)),
+        F.alliance_coef_chart(FakeAllianceFit(1).to_frame()),
+    ):
         saved = F.save_chart(chart, tmp_path)
         assert saved.png.stat().st_size > 0 and saved.svg.stat().st_size > 0
         assert saved.tips, f"{chart.name} has no hover texts"
@@ -163,8 +212,9 @@ def test_html_is_self_contained(page: str) -> None:
 
 def test_every_figure_is_inline(page: str) -> None:
     for name in CASE_FIGURES + ALLIANCE_FIGURES:
-        m = re.search(rf'<figure id="fig-{name}" data-figure="{name}">\s*<svg\b(.*?)</svg>', page,
-                      re.S)
+        m = re.search(
+            rf'<figure id="fig-{name}" data-figure="{name}">\s*<svg\b(.*?)</svg>', page, re.S
+        )
         assert m, f"figure {name} is not inline"
         assert 'class="tip"' in m.group(1), f"figure {name} has no tooltips"
 
@@ -227,8 +277,9 @@ def test_files_are_readable_by_others(report: Path) -> None:
 # ---- inputs, computing only what is missing -----------------------------------------------------
 
 
-def test_precomputed_results_are_used_not_recomputed(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precomputed_results_are_used_not_recomputed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from realpolitik.estimation import api
     from realpolitik.reports.html import ReportInputs, write_report
     from realpolitik.simulation import api as sim
@@ -242,8 +293,15 @@ def test_precomputed_results_are_used_not_recomputed(tmp_path: Path,
     monkeypatch.setattr(api, "fit", refuse)
     monkeypatch.setattr(sim, "counterfactual", refuse)
     monkeypatch.setattr(sim, "fidelity", refuse)
-    inputs = ReportInputs(fit=mle, bayes=None, fidelity=None, counterfactual=None,
-                          sensitivity=None, alliances=None, alliance_edges=None)
+    inputs = ReportInputs(
+        fit=mle,
+        bayes=None,
+        fidelity=None,
+        counterfactual=None,
+        sensitivity=None,
+        alliances=None,
+        alliance_edges=None,
+    )
     path = write_report(comp.case, tmp_path, n=N, seed=SEED, inputs=inputs)
     page = path.read_text(encoding="utf-8")
     assert 'data-figure="timeline"' in page and 'data-figure="counterfactual"' not in page
@@ -254,8 +312,9 @@ def test_alliance_section_explains_how_to_add_data(tmp_path: Path) -> None:
     from realpolitik.reports.html import ReportInputs, write_report
 
     inputs = ReportInputs(counterfactual=None, fidelity=None, bayes=None, sensitivity=None)
-    page = write_report(parse(template_text()), tmp_path, n=N, seed=SEED, inputs=inputs,
-                        alliances=False).read_text(encoding="utf-8")
+    page = write_report(
+        parse(template_text()), tmp_path, n=N, seed=SEED, inputs=inputs, alliances=False
+    ).read_text(encoding="utf-8")
     assert "realpolitik data import DIR" in page
     assert 'data-figure="alliance_network"' not in page
 
@@ -277,9 +336,11 @@ def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
 def test_inline_svg_prefixes_ids_and_attaches_tips() -> None:
     from realpolitik.reports.html import inline_svg
 
-    svg = ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "x" "y"><svg width="100pt" height="50pt" '
-           'viewBox="0 0 100 50"><metadata>m</metadata><defs><clipPath id="c1"/></defs>'
-           '<g id="a-tip-0" clip-path="url(#c1)"><use xlink:href="#c1"/></g></svg>')
+    svg = (
+        '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "x" "y"><svg width="100pt" height="50pt" '
+        'viewBox="0 0 100 50"><metadata>m</metadata><defs><clipPath id="c1"/></defs>'
+        '<g id="a-tip-0" clip-path="url(#c1)"><use xlink:href="#c1"/></g></svg>'
+    )
     out = inline_svg(svg, "fig", {"a-tip-0": 'P < 1 & "x"'}, "label")
     assert out.startswith("<svg") and "<?xml" not in out and "metadata" not in out
     assert 'id="fig-c1"' in out and "url(#fig-c1)" in out and 'href="#fig-c1"' in out
@@ -294,13 +355,29 @@ def test_report_command_prints_the_path(tmp_path: Path, capsys: pytest.CaptureFi
     case = tmp_path / "case.yaml"
     case.write_text(template_text(), encoding="utf-8")
     out = tmp_path / "rep"
-    cli_main(["report", str(case), "--out", str(out), "-n", "300", "--seed", "3",
-              "--sensitivity-samples", "0", "--no-bayes", "--no-alliances"])
+    cli_main(
+        [
+            "report",
+            str(case),
+            "--out",
+            str(out),
+            "-n",
+            "300",
+            "--seed",
+            "3",
+            "--sensitivity-samples",
+            "0",
+            "--no-bayes",
+            "--no-alliances",
+        ]
+    )
     printed = capsys.readouterr().out.strip()
     assert Path(printed) == out / "report.html" and Path(printed).is_file()
 
 
-def test_report_command_bad_case_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_bad_case_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exc:
         cli_main(["report", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "r")])
     assert exc.value.code == 2
@@ -327,8 +404,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def call(url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers=headers or {},
-                                 method="GET" if body is None else "POST")
+    req = urllib.request.Request(
+        url, data=data, headers=headers or {}, method="GET" if body is None else "POST"
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -365,10 +443,12 @@ def test_api_predict_changes_with_weights(server: str) -> None:
 
 
 def test_api_predict_rejects_bad_input(server: str) -> None:
-    for body, expect in (({"case": "file:tiny.yaml", "weights": {"XX": {"ideology": 1}}}, "unknown actor"),
-                         ({"case": "file:tiny.yaml", "weights": {"USSR": {"ideology": "a"}}}, "expected a number"),
-                         ({"case": "file:tiny.yaml", "n": 10**9}, "n: expected"),
-                         ({}, "give a case")):
+    for body, expect in (
+        ({"case": "file:tiny.yaml", "weights": {"XX": {"ideology": 1}}}, "unknown actor"),
+        ({"case": "file:tiny.yaml", "weights": {"USSR": {"ideology": "a"}}}, "expected a number"),
+        ({"case": "file:tiny.yaml", "n": 10**9}, "n: expected"),
+        ({}, "give a case"),
+    ):
         status, err = call(server + "api/predict", body)
         assert status == 400 and expect in err["error"], (body, err)
 
@@ -390,8 +470,11 @@ def test_api_refuses_foreign_host_names(server: str) -> None:
 
 
 def test_pages_are_served(server: str) -> None:
-    for path, kind in (("", "text/html"), ("assets/explorer.js", "text/javascript"),
-                       ("assets/explorer.css", "text/css")):
+    for path, kind in (
+        ("", "text/html"),
+        ("assets/explorer.js", "text/javascript"),
+        ("assets/explorer.css", "text/css"),
+    ):
         with urllib.request.urlopen(server + path, timeout=10) as r:
             assert r.headers["Content-Type"].startswith(kind)
             body = r.read().decode()

@@ -42,6 +42,7 @@ from realpolitik.simulation.sensitivity import sensitivity
 
 # ---- small cases -------------------------------------------------------------------------------
 
+
 def _template_sources() -> tuple[str, str]:
     """The template's source list and one of its citations (the small cases reuse them)."""
     import json
@@ -70,7 +71,9 @@ def mini_yaml(*, dynamics: bool = False, unused: bool = False, arm_chosen: str =
             '  - {id: momentum, value: 0.0, range: [0.0, 2.0], rationale: "Test judgment: momentum."}\n'
         )
     if unused:
-        extra += '  - {id: unused_knob, value: 0.5, range: [0.0, 1.0], rationale: "Enters nothing."}\n'
+        extra += (
+            '  - {id: unused_knob, value: 0.5, range: [0.0, 1.0], rationale: "Enters nothing."}\n'
+        )
     dyn = (
         "    dynamics: {from: 1946-04-01, drift: {B: {assumption: drift_b}}, "
         "momentum: {assumption: momentum}}\n"
@@ -197,8 +200,10 @@ def case(request: pytest.FixtureRequest) -> tuple[Compiled, pd.DataFrame]:
 
 def weights_frame(comp: Compiled, ideology: float, interest: float) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"actor": a, "source": "test", "ideology": ideology, "interest": interest}
-         for a in comp.actor_ids]
+        [
+            {"actor": a, "source": "test", "ideology": ideology, "interest": interest}
+            for a in comp.actor_ids
+        ]
     )
 
 
@@ -214,8 +219,15 @@ def dec(comp: Compiled, decision: str, option: str | None = None) -> tuple[int, 
 
 def forced_run(comp: Compiled, force: dict[str, str], rows: int = 4, **kw: Any) -> EnginePath:
     forced = dict(dec(comp, d, o) for d, o in force.items())
-    return run(comp, comp.theta(rows), feature_weights=W5(comp, weights_frame(comp, 0, 0), rows),
-               rng=np.random.default_rng(0), forced=forced, keep_features=True, **kw)
+    return run(
+        comp,
+        comp.theta(rows),
+        feature_weights=W5(comp, weights_frame(comp, 0, 0), rows),
+        rng=np.random.default_rng(0),
+        forced=forced,
+        keep_features=True,
+        **kw,
+    )
 
 
 def outcome(comp: Compiled, path: EnginePath, oid: str) -> np.ndarray:
@@ -228,10 +240,16 @@ FEATURE = {"ideology": 0, "stakes": 1, "prevail": 2, "risk": 3, "security": 4}
 # ---- (a) seeds ---------------------------------------------------------------------------------
 
 
-def test_same_seed_same_numbers_other_seed_other_numbers(case: tuple[Compiled, pd.DataFrame]) -> None:
+def test_same_seed_same_numbers_other_seed_other_numbers(
+    case: tuple[Compiled, pd.DataFrame],
+) -> None:
     comp, w = case
     kw = {"n": 6000, "weights": w, "store": False, "chunk_rows": 2500}
-    a, b, c = simulate(comp, seed=7, **kw), simulate(comp, seed=7, **kw), simulate(comp, seed=8, **kw)
+    a, b, c = (
+        simulate(comp, seed=7, **kw),
+        simulate(comp, seed=7, **kw),
+        simulate(comp, seed=8, **kw),
+    )
     pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
     pd.testing.assert_frame_equal(a.choices, b.choices)
     assert a.run_key == b.run_key != c.run_key
@@ -259,8 +277,9 @@ def test_engine_draws_depend_on_generator_only() -> None:
 def dask_cluster() -> Iterator[str]:
     from dask.distributed import LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     try:
         yield cluster.scheduler_address
     finally:
@@ -382,8 +401,9 @@ def test_balance_rule_after_dynamics_start() -> None:
     cap_c = comp.theta0[comp.assumption_ids.index("cap_c")]
     j = [o.id for o in comp.outcomes].index("b_prevails")
     # no drift, no momentum: the balance holds still; aid after the start multiplies B
-    np.testing.assert_allclose(odds(forced_run(comp, {"arm": "arm_b"}).shares[:, j]),
-                               (1 + aid) / cap_c)
+    np.testing.assert_allclose(
+        odds(forced_run(comp, {"arm": "arm_b"}).shares[:, j]), (1 + aid) / cap_c
+    )
     np.testing.assert_allclose(odds(forced_run(comp, {"arm": "stay_out"}).shares[:, j]), 1 / cap_c)
     # momentum: the stronger side (C) gains; drift for B: B gains
     th = comp.theta(4, {"momentum": 1.0})
@@ -412,8 +432,9 @@ def test_later_features_follow_earlier_choices() -> None:
     # and mixed rows: each row's features follow its own draw
     rows = 2000
     w = W5(comp, weights_frame(comp, 0.0, 0.0), rows)
-    path = run(comp, comp.theta(rows), feature_weights=w, rng=np.random.default_rng(1),
-               keep_features=True)
+    path = run(
+        comp, comp.theta(rows), feature_weights=w, rng=np.random.default_rng(1), keep_features=True
+    )
     k0, take = dec(comp, "take_prize", "take")
     s = path.features[k][:, claim, FEATURE["stakes"]]
     np.testing.assert_allclose(s[path.choices[:, k0] == take], 0.0)
@@ -427,7 +448,9 @@ def links(comp: Compiled) -> bool:
         later = [m for m in comp.decisions if m.t > d.t]
         for eff in (e for effects in d.effects for e in effects):
             for m in later:
-                if eff.kind == "transfer" and (m.gains[:, eff.stake].any() or m.gives[:, eff.stake].any()):
+                if eff.kind == "transfer" and (
+                    m.gains[:, eff.stake].any() or m.gives[:, eff.stake].any()
+                ):
                     return True
                 if eff.kind == "aid" and eff.arena == m.arena:
                     return True
@@ -575,10 +598,19 @@ def test_event_aid_keeps_the_record_as_reference() -> None:
         (World(weights={"Nobody": {"ideology": 1.0}}), "weights: unknown actor 'Nobody'"),
         (World(weights={"A": {"charm": 1.0}}), "weights.A: unknown term 'charm'"),
         (World(remove_events=["no_such"]), "remove_events: unknown event 'no_such'"),
-        (World(move_events={"no_such": dt.date(1946, 5, 1)}), "move_events: unknown event 'no_such'"),
+        (
+            World(move_events={"no_such": dt.date(1946, 5, 1)}),
+            "move_events: unknown event 'no_such'",
+        ),
         (World(force={"no_such": "x"}), "force: unknown decision 'no_such'"),
-        (World(force={"arm": "invade"}), r"force.arm: unknown option 'invade' \(options: arm_b, stay_out\)"),
-        (World(assumptions={"aid_b": 5.0}), r"assumptions.aid_b: 5.0 is outside its declared range"),
+        (
+            World(force={"arm": "invade"}),
+            r"force.arm: unknown option 'invade' \(options: arm_b, stay_out\)",
+        ),
+        (
+            World(assumptions={"aid_b": 5.0}),
+            r"assumptions.aid_b: 5.0 is outside its declared range",
+        ),
         (World(assumptions={"no_such": 1.0}), "assumptions: unknown assumption 'no_such'"),
     ],
 )
@@ -590,13 +622,20 @@ def test_bad_worlds_raise_input_error(world: World, message: str) -> None:
 
 def test_load_world(tmp_path: Path) -> None:
     good = tmp_path / "ideo.yaml"
-    good.write_text("name: test\nweights: {A: {ideology: 2.0, interest: 0}}\n"
-                    "remove_events: [quarrel]\nmove_events: {quarrel: 1946-07-01}\n"
-                    "assumptions: {aid_b: 0.8}\nforce: {arm: stay_out}\n")
+    good.write_text(
+        "name: test\nweights: {A: {ideology: 2.0, interest: 0}}\n"
+        "remove_events: [quarrel]\nmove_events: {quarrel: 1946-07-01}\n"
+        "assumptions: {aid_b: 0.8}\nforce: {arm: stay_out}\n"
+    )
     world = load_world(good)
-    assert world == World(weights={"A": {"ideology": 2.0, "interest": 0.0}},
-                          remove_events=["quarrel"], move_events={"quarrel": dt.date(1946, 7, 1)},
-                          assumptions={"aid_b": 0.8}, force={"arm": "stay_out"}, name="test")
+    assert world == World(
+        weights={"A": {"ideology": 2.0, "interest": 0.0}},
+        remove_events=["quarrel"],
+        move_events={"quarrel": dt.date(1946, 7, 1)},
+        assumptions={"aid_b": 0.8},
+        force={"arm": "stay_out"},
+        name="test",
+    )
     bad = tmp_path / "broken.yaml"
     bad.write_text("weights: {A: [\nforce: x\n")
     with pytest.raises(InputError, match=r"broken\.yaml:\d+: malformed YAML"):
@@ -755,8 +794,9 @@ def ussr_case(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_cli_simulate_json(capsys: pytest.CaptureFixture[str], case_file: str) -> None:
     import json
 
-    code, out, err = cli(capsys, "simulate", case_file, "-n", "2000", "--seed", "1", "--no-store",
-                         "--json")
+    code, out, err = cli(
+        capsys, "simulate", case_file, "-n", "2000", "--seed", "1", "--no-store", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["n"] == 2000 and data["seed"] == 1
@@ -766,25 +806,42 @@ def test_cli_simulate_json(capsys: pytest.CaptureFixture[str], case_file: str) -
 
 
 def test_cli_counterfactual_ideological(capsys: pytest.CaptureFixture[str], ussr_case: str) -> None:
-    code, out, err = cli(capsys, "counterfactual", ussr_case, "--ideological", "USSR", "-n", "3000",
-                         "--seed", "1", "--no-store")
+    code, out, err = cli(
+        capsys,
+        "counterfactual",
+        ussr_case,
+        "--ideological",
+        "USSR",
+        "-n",
+        "3000",
+        "--seed",
+        "1",
+        "--no-store",
+    )
     assert code == 0, err
     lines = [ln for ln in out.splitlines() if "Monte Carlo error" in ln]
-    assert lines and all(("beyond Monte Carlo error" in ln) or ("no change beyond" in ln)
-                         for ln in lines)
+    assert lines and all(
+        ("beyond Monte Carlo error" in ln) or ("no change beyond" in ln) for ln in lines
+    )
 
 
 def test_cli_counterfactual_force(capsys: pytest.CaptureFixture[str], case_file: str) -> None:
-    code, out, _ = cli(capsys, "counterfactual", case_file, "--force", "ally=no_ally", "-n", "2000",
-                       "--no-store")
+    code, out, _ = cli(
+        capsys, "counterfactual", case_file, "--force", "ally=no_ally", "-n", "2000", "--no-store"
+    )
     assert code == 0
-    assert any(ln.startswith("ab_allied:") and "beyond Monte Carlo error" in ln
-               and "no change" not in ln for ln in out.splitlines())
+    assert any(
+        ln.startswith("ab_allied:") and "beyond Monte Carlo error" in ln and "no change" not in ln
+        for ln in out.splitlines()
+    )
 
 
-def test_cli_sensitivity_names_assumptions(capsys: pytest.CaptureFixture[str], case_file: str) -> None:
-    code, out, err = cli(capsys, "sensitivity", case_file, "--samples", "16", "--draws", "8",
-                         "--no-store")
+def test_cli_sensitivity_names_assumptions(
+    capsys: pytest.CaptureFixture[str], case_file: str
+) -> None:
+    code, out, err = cli(
+        capsys, "sensitivity", case_file, "--samples", "16", "--draws", "8", "--no-store"
+    )
     assert code == 0, err
     assert "Sobol analysis of mini" in out
     named = [a for a in mini().assumption_ids if a in out]
@@ -801,12 +858,16 @@ def test_cli_sensitivity_names_assumptions(capsys: pytest.CaptureFixture[str], c
         (("--force", "arm"), "error: --force: expected DECISION=OPTION"),
         (("--assume", "aid_b=9"), "error: assumptions.aid_b: 9.0 is outside its declared range"),
         (("--weight", "A.ideology=nan"), "error: weights.A.ideology: expected a finite number"),
-        (("--move-event", "quarrel=2999-01-01"), "error: move_events.quarrel: 2999-01-01 is outside the case's span"),
+        (
+            ("--move-event", "quarrel=2999-01-01"),
+            "error: move_events.quarrel: 2999-01-01 is outside the case's span",
+        ),
         ((), "error: counterfactual: nothing changed"),
     ],
 )
-def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str], case_file: str,
-                               args: tuple[str, ...], message: str) -> None:
+def test_cli_bad_input_exits_2(
+    capsys: pytest.CaptureFixture[str], case_file: str, args: tuple[str, ...], message: str
+) -> None:
     code, out, err = cli(capsys, "counterfactual", case_file, "-n", "100", "--no-store", *args)
     assert code == 2
     lines = err.strip().splitlines()
@@ -814,14 +875,21 @@ def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str], case_file: st
     assert "Traceback" not in err + out
 
 
-def test_cli_unwritable_outputs_exit_2(capsys: pytest.CaptureFixture[str], case_file: str,
-                                      tmp_path: Path) -> None:
+def test_cli_unwritable_outputs_exit_2(
+    capsys: pytest.CaptureFixture[str], case_file: str, tmp_path: Path
+) -> None:
     """A --store or --csv path that cannot be written is a one-line error, not a traceback."""
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     for args, message in [
-        (("simulate", case_file, "-n", "10", "--store", str(blocker / "runs.duckdb")), "--store: cannot open"),
-        (("simulate", case_file, "-n", "10", "--no-store", "--csv", str(blocker / "out.csv")), "cannot write here"),
+        (
+            ("simulate", case_file, "-n", "10", "--store", str(blocker / "runs.duckdb")),
+            "--store: cannot open",
+        ),
+        (
+            ("simulate", case_file, "-n", "10", "--no-store", "--csv", str(blocker / "out.csv")),
+            "cannot write here",
+        ),
     ]:
         code, out, err = cli(capsys, *args)
         lines = err.strip().splitlines()

@@ -83,7 +83,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     target = Path(path)
     ext = target.suffix.lower()
     if ext not in FORMATS:
-        raise InputError(f"{target}: expected a file ending in {', '.join(FORMATS)}, got '{ext or 'no extension'}'")
+        raise InputError(
+            f"{target}: expected a file ending in {', '.join(FORMATS)}, got '{ext or 'no extension'}'"
+        )
 
     def write(tmp: Path) -> None:
         if ext == ".csv":
@@ -93,7 +95,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         elif ext == ".dta":
             from pandas.io.stata import InvalidColumnName
 
-            with warnings.catch_warnings():  # pandas prefixes Stata reserved words ("case" -> "_case")
+            with (
+                warnings.catch_warnings()
+            ):  # pandas prefixes Stata reserved words ("case" -> "_case")
                 warnings.simplefilter("ignore", InvalidColumnName)
                 for_stata(frame).to_stata(tmp, write_index=False, version=118)
         else:

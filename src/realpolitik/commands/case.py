@@ -28,8 +28,13 @@ def list_cases() -> None:
         table.add_column(col)
     for name in builtin_names():
         c = load(name).case
-        table.add_row(name, c.title, f"{c.span.start.year}-{c.span.end.year}", str(len(c.actors)),
-                      str(len(c.decisions)))
+        table.add_row(
+            name,
+            c.title,
+            f"{c.span.start.year}-{c.span.end.year}",
+            str(len(c.actors)),
+            str(len(c.decisions)),
+        )
     console.print(table)
 
 
@@ -48,10 +53,15 @@ def show(case_ref: str, as_json: bool) -> None:
         ]
         dump_json(data)
         return
-    console.print(Panel(f"[bold]{c.title}[/bold]\n{c.summary.strip()}\n"
-                        f"span {c.span.start} to {c.span.end}; {len(c.actors)} actors, "
-                        f"{len(c.decisions)} decisions, {len(c.events)} events; "
-                        f"{len(c.assumptions)} declared assumptions", title=c.id))
+    console.print(
+        Panel(
+            f"[bold]{c.title}[/bold]\n{c.summary.strip()}\n"
+            f"span {c.span.start} to {c.span.end}; {len(c.actors)} actors, "
+            f"{len(c.decisions)} decisions, {len(c.events)} events; "
+            f"{len(c.assumptions)} declared assumptions",
+            title=c.id,
+        )
+    )
     table = Table(show_lines=True, title="timeline", title_justify="left")
     table.add_column("date", no_wrap=True)
     table.add_column("who")
@@ -59,8 +69,10 @@ def show(case_ref: str, as_json: bool) -> None:
     table.add_column("sources")
     for row in timeline(c):
         if row["kind"] == "decision":
-            what = (f"[bold]{row['title']}[/bold]\n[green]chose:[/green] {row['chosen']}\n"
-                    + "\n".join(f"[dim]rejected: {alt}[/dim]" for alt in row["alternatives"]))
+            what = (
+                f"[bold]{row['title']}[/bold]\n[green]chose:[/green] {row['chosen']}\n"
+                + "\n".join(f"[dim]rejected: {alt}[/dim]" for alt in row["alternatives"])
+            )
             who = row["actor_name"]
         else:
             what = f"[yellow]event:[/yellow] {row['title']}"
@@ -78,8 +90,13 @@ def show(case_ref: str, as_json: bool) -> None:
         for col in ("figure", "value", "date", "source", "note"):
             figs.add_column(col)
         for f in c.figures:
-            figs.add_row(f.label, f"{f.value:g} {f.unit}", str(f.date), "; ".join(c.cite_labels(f.cite)),
-                         ("doubted by the source; " if f.doubted else "") + (f.note or ""))
+            figs.add_row(
+                f.label,
+                f"{f.value:g} {f.unit}",
+                str(f.date),
+                "; ".join(c.cite_labels(f.cite)),
+                ("doubted by the source; " if f.doubted else "") + (f.note or ""),
+            )
         console.print(figs)
 
 
@@ -94,8 +111,10 @@ def validate_cmd(paths: tuple[str, ...]) -> None:
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        err_console.print(f"ok: {path} ({len(c.actors)} actors, {len(c.decisions)} decisions, "
-                          f"{len(c.assumptions)} assumptions)")
+        err_console.print(
+            f"ok: {path} ({len(c.actors)} actors, {len(c.decisions)} decisions, "
+            f"{len(c.assumptions)} assumptions)"
+        )
     if problems:
         raise InputError(problems)
 

@@ -65,6 +65,11 @@ def check_headline_actor(comp: Any, actor: str) -> None:
 
     from realpolitik.errors import InputError
 
-    given = click.get_current_context().get_parameter_source("headline_actor") is not ParameterSource.DEFAULT
+    given = (
+        click.get_current_context().get_parameter_source("headline_actor")
+        is not ParameterSource.DEFAULT
+    )
     if given and actor not in comp.actor_ids:
-        raise InputError(f"--headline-actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+        raise InputError(
+            f"--headline-actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})"
+        )

@@ -53,8 +53,12 @@ def verdict_table(res, per_model: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def print_fit(res, per_model: pd.DataFrame | None) -> None:
-    console.print(rich_table(verdict_table(res, per_model),
-                             title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})"))
+    console.print(
+        rich_table(
+            verdict_table(res, per_model),
+            title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
+        )
+    )
     if res.comparison is not None:
         who = res.settings.get("actor") or "all actors"
         console.print(rich_table(res.comparison, title=f"model comparison ({who})"))
@@ -65,18 +69,43 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
 @click.option("--actor", help="Fit one actor only.")
-@click.option("--model", type=click.Choice(["full", "ideology", "interest", "components"]), default="full",
-              show_default=True)
+@click.option(
+    "--model",
+    type=click.Choice(["full", "ideology", "interest", "components"]),
+    default="full",
+    show_default=True,
+)
 @click.option("--method", type=click.Choice(["mle", "bayes"]), default="mle", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for draws and MCMC.")
-@click.option("--steps", type=int, default=3000, show_default=True, help="MCMC steps per chain (bayes).")
-@click.option("--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default.")
+@click.option(
+    "--steps", type=int, default=3000, show_default=True, help="MCMC steps per chain (bayes)."
+)
+@click.option(
+    "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta).")
-@click.option("--table", type=click.Choice(sorted(TABLES)), default="verdict", show_default=True,
-              help="Which table --csv writes (and prints, besides the verdict).")
-def fit(case_ref: str, actor: str | None, model: str, method: str, seed: int, steps: int,
-        assume: tuple[str, ...], as_json: bool, csv: str | None, table: str) -> None:
+@click.option(
+    "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
+)
+@click.option(
+    "--table",
+    type=click.Choice(sorted(TABLES)),
+    default="verdict",
+    show_default=True,
+    help="Which table --csv writes (and prints, besides the verdict).",
+)
+def fit(
+    case_ref: str,
+    actor: str | None,
+    model: str,
+    method: str,
+    seed: int,
+    steps: int,
+    assume: tuple[str, ...],
+    as_json: bool,
+    csv: str | None,
+    table: str,
+) -> None:
     """Estimate each actor's weights on ideology and interest, with the verdict."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.estimation.api import fit as do_fit
@@ -84,22 +113,37 @@ def fit(case_ref: str, actor: str | None, model: str, method: str, seed: int, st
 
     comp = as_compiled(case_ref)
     assumptions = parse_assignments(assume, "--assume")
-    res = do_fit(comp, model=model, method=method, actor=actor, seed=seed, steps=steps,
-                 assumptions=assumptions, compare=True)
+    res = do_fit(
+        comp,
+        model=model,
+        method=method,
+        actor=actor,
+        seed=seed,
+        steps=steps,
+        assumptions=assumptions,
+        compare=True,
+    )
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
     if csv:
         emit_frame(chosen, False, csv)
     if as_json:
-        dump_json({
-            "case": res.case_id, "model": res.model, "method": res.method, "seed": res.seed,
-            "verdict": res.verdict_frame().to_dict("records"),
-            "params": res.to_frame().to_dict("records"),
-            "comparison": res.comparison.to_dict("records") if res.comparison is not None else None,
-            "predicted_by_model": per_model.to_dict("records"),
-            "decomposition": res.decomposition().to_dict("records"),
-            "warnings": res.warnings,
-        })
+        dump_json(
+            {
+                "case": res.case_id,
+                "model": res.model,
+                "method": res.method,
+                "seed": res.seed,
+                "verdict": res.verdict_frame().to_dict("records"),
+                "params": res.to_frame().to_dict("records"),
+                "comparison": res.comparison.to_dict("records")
+                if res.comparison is not None
+                else None,
+                "predicted_by_model": per_model.to_dict("records"),
+                "decomposition": res.decomposition().to_dict("records"),
+                "warnings": res.warnings,
+            }
+        )
         return
     print_fit(res, per_model)
     if table not in ("verdict", "comparison"):

@@ -14,43 +14,102 @@ from realpolitik.commands.common import (
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("--out", "out", default="realpolitik-report", show_default=True,
-              help="Report folder: report.html and figures/ (PNG and SVG).")
-@click.option("-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths per world.")
+@click.option(
+    "--out",
+    "out",
+    default="realpolitik-report",
+    show_default=True,
+    help="Report folder: report.html and figures/ (PNG and SVG).",
+)
+@click.option(
+    "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths per world."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--sensitivity-samples", type=int, default=64, show_default=True,
-              help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.")
-@click.option("--sensitivity-draws", type=int, default=32, show_default=True,
-              help="Simulated paths per assumption setting.")
-@click.option("--bayes/--no-bayes", default=True, show_default=True,
-              help="Also fit the hierarchical Bayesian model.")
-@click.option("--alliances/--no-alliances", default=None,
-              help="Include the alliance study (default: when its data are imported).")
+@click.option(
+    "--sensitivity-samples",
+    type=int,
+    default=64,
+    show_default=True,
+    help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.",
+)
+@click.option(
+    "--sensitivity-draws",
+    type=int,
+    default=32,
+    show_default=True,
+    help="Simulated paths per assumption setting.",
+)
+@click.option(
+    "--bayes/--no-bayes",
+    default=True,
+    show_default=True,
+    help="Also fit the hierarchical Bayesian model.",
+)
+@click.option(
+    "--alliances/--no-alliances",
+    default=None,
+    help="Include the alliance study (default: when its data are imported).",
+)
 @click.option("--data-dir", metavar="DIR", help="Alliance data directory (see `realpolitik data`).")
-@click.option("--headline-actor", default="USSR", show_default=True,
-              help="The actor made ideological in the headline counterfactual.")
-def report(case_ref: str, out: str, n: int, seed: int, sensitivity_samples: int,
-           sensitivity_draws: int, bayes: bool, alliances: bool | None, data_dir: str | None,
-           headline_actor: str) -> None:
+@click.option(
+    "--headline-actor",
+    default="USSR",
+    show_default=True,
+    help="The actor made ideological in the headline counterfactual.",
+)
+def report(
+    case_ref: str,
+    out: str,
+    n: int,
+    seed: int,
+    sensitivity_samples: int,
+    sensitivity_draws: int,
+    bayes: bool,
+    alliances: bool | None,
+    data_dir: str | None,
+    headline_actor: str,
+) -> None:
     """Write a self-contained HTML report of a case (works offline) and print its path."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.reports.html import write_report
 
     check_headline_actor(as_compiled(case_ref), headline_actor)
-    path = write_report(case_ref, out, n=n, seed=seed, sensitivity_samples=sensitivity_samples,
-                        sensitivity_draws=sensitivity_draws, include_bayes=bayes,
-                        alliances=alliances, data_dir=data_dir, headline_actor=headline_actor,
-                        progress=progress_enabled())
+    path = write_report(
+        case_ref,
+        out,
+        n=n,
+        seed=seed,
+        sensitivity_samples=sensitivity_samples,
+        sensitivity_draws=sensitivity_draws,
+        include_bayes=bayes,
+        alliances=alliances,
+        data_dir=data_dir,
+        headline_actor=headline_actor,
+        progress=progress_enabled(),
+    )
     click.echo(str(path))
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; keep the default to serve this machine only.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port (0: any free port).")
-@click.option("--case", "case_ref", metavar="CASE|PATH",
-              help="The case to open first: a built-in name or a scenario file.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; keep the default to serve this machine only.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--case",
+    "case_ref",
+    metavar="CASE|PATH",
+    help="The case to open first: a built-in name or a scenario file.",
+)
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def serve(host: str, port: int, case_ref: str | None, verbose: bool) -> None:
     """A local explorer in the browser: move an actor's weights, see the replay change."""
@@ -58,8 +117,9 @@ def serve(host: str, port: int, case_ref: str | None, verbose: bool) -> None:
     from realpolitik.reports.serve import serve as run_server
 
     if host not in LOOPBACK:
-        err_console.print(f"[yellow]warning:[/yellow] listening on {host}: other machines can "
-                          "reach the explorer")
+        err_console.print(
+            f"[yellow]warning:[/yellow] listening on {host}: other machines can reach the explorer"
+        )
 
     def ready(url: str) -> None:
         click.echo(f"realpolitik explorer at {url} (Ctrl-C stops it)")

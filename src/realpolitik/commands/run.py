@@ -22,17 +22,36 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("-n", "n", type=int, default=20_000, show_default=True, help="Monte Carlo paths per world.")
+@click.option(
+    "-n", "n", type=int, default=20_000, show_default=True, help="Monte Carlo paths per world."
+)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--headline-actor", default="USSR", show_default=True,
-              help="The actor made ideological in the headline counterfactual.")
-@click.option("--bayes/--no-bayes", default=True, show_default=True, help="Also fit the hierarchical model.")
-@click.option("--out", "out", default="realpolitik-report", show_default=True, help="Report folder.")
+@click.option(
+    "--headline-actor",
+    default="USSR",
+    show_default=True,
+    help="The actor made ideological in the headline counterfactual.",
+)
+@click.option(
+    "--bayes/--no-bayes", default=True, show_default=True, help="Also fit the hierarchical model."
+)
+@click.option(
+    "--out", "out", default="realpolitik-report", show_default=True, help="Report folder."
+)
 @click.option("--no-report", is_flag=True, help="Do not write the report.")
 @click.option("--store", metavar="PATH", help="Run store (DuckDB); default: the user cache.")
 @click.option("--no-store", is_flag=True)
-def run(case_ref: str, n: int, seed: int, headline_actor: str, bayes: bool, out: str, no_report: bool,
-        store: str | None, no_store: bool) -> None:
+def run(
+    case_ref: str,
+    n: int,
+    seed: int,
+    headline_actor: str,
+    bayes: bool,
+    out: str,
+    no_report: bool,
+    store: str | None,
+    no_store: bool,
+) -> None:
     """Fit, score, ask the headline what-if, and write the report."""
     from realpolitik.errors import ConvergenceError
     from realpolitik.estimation.api import as_compiled, fit
@@ -53,11 +72,17 @@ def run(case_ref: str, n: int, seed: int, headline_actor: str, bayes: bool, out:
         except ConvergenceError as exc:
             console.print(f"[red]Bayesian fit not used:[/red] {exc}")
         else:
-            vf = posterior.verdict_frame()[["actor", "n_decisions", "p_interest_outweighs", "verdict"]]
-            console.print(rich_table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)"))
+            vf = posterior.verdict_frame()[
+                ["actor", "n_decisions", "p_interest_outweighs", "verdict"]
+            ]
+            console.print(
+                rich_table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
+            )
     st = store_arg(store, no_store)
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
-    console.print(rich_table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})"))
+    console.print(
+        rich_table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
+    )
     cf = None
     actor = headline(comp, headline_actor)
     if actor is not None:

@@ -25,16 +25,31 @@ from realpolitik.errors import InputError
 def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that runs the engine."""
     opts = [
-        click.option("-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."),
+        click.option(
+            "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."
+        ),
         click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True),
-        click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-                     help="Dask worker processes."),
-        click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler (tcp://host:port)."),
-        click.option("--store", metavar="PATH", help="Run store (DuckDB); default: the user cache."),
+        click.option(
+            "--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=2,
+            show_default=True,
+            help="Dask worker processes.",
+        ),
+        click.option(
+            "--scheduler", metavar="ADDRESS", help="An existing Dask scheduler (tcp://host:port)."
+        ),
+        click.option(
+            "--store", metavar="PATH", help="Run store (DuckDB); default: the user cache."
+        ),
         click.option("--no-store", is_flag=True, help="Do not store runs."),
         click.option("--json", "as_json", is_flag=True, help="Print results as JSON."),
-        click.option("--csv", "csv", metavar="FILE", help="Write the results table (.csv, .parquet, .dta)."),
+        click.option(
+            "--csv", "csv", metavar="FILE", help="Write the results table (.csv, .parquet, .dta)."
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -47,16 +62,33 @@ def store_arg(store: str | None, no_store: bool) -> str | bool:
 
 def reuse_note(reused: bool, key: str) -> None:
     if reused:
-        err_console.print(f"[dim]reused stored run {key} (same case, parameters, seed and version)[/dim]")
+        err_console.print(
+            f"[dim]reused stored run {key} (same case, parameters, seed and version)[/dim]"
+        )
 
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("--model", type=click.Choice(["full", "ideology", "interest", "components"]), default="full",
-              show_default=True)
+@click.option(
+    "--model",
+    type=click.Choice(["full", "ideology", "interest", "components"]),
+    default="full",
+    show_default=True,
+)
 @run_options
-def simulate(case_ref: str, model: str, n: int, seed: int, backend: str, workers: int,
-             scheduler: str | None, store: str | None, no_store: bool, as_json: bool, csv: str | None) -> None:
+def simulate(
+    case_ref: str,
+    model: str,
+    n: int,
+    seed: int,
+    backend: str,
+    workers: int,
+    scheduler: str | None,
+    store: str | None,
+    no_store: bool,
+    as_json: bool,
+    csv: str | None,
+) -> None:
     """Simulate a case forward: outcome frequencies and fidelity to the record."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.api import fitted_weights, record_logp
@@ -64,31 +96,67 @@ def simulate(case_ref: str, model: str, n: int, seed: int, backend: str, workers
 
     comp = as_compiled(case_ref)
     weights = fitted_weights(comp, model)
-    res = run_sim(comp, n=n, seed=seed, model=model, weights=weights, backend=backend, workers=workers,
-                  scheduler=scheduler, store=store_arg(store, no_store), progress=progress_enabled())
+    res = run_sim(
+        comp,
+        n=n,
+        seed=seed,
+        model=model,
+        weights=weights,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        store=store_arg(store, no_store),
+        progress=progress_enabled(),
+    )
     reuse_note(res.reused, res.run_key)
     logp, _ = record_logp(comp, weights, model)
     match = res.match_rates()
-    fidelity = {"record_logp": logp, "mean_match_rate": float(match["match_rate"].mean()),
-                "decisions": len(match), "run_key": res.run_key}
+    fidelity = {
+        "record_logp": logp,
+        "mean_match_rate": float(match["match_rate"].mean()),
+        "decisions": len(match),
+        "run_key": res.run_key,
+    }
     if csv:
         emit_frame(res.outcomes, False, csv)
     if as_json:
-        dump_json({"case": res.case_id, "n": res.n, "seed": seed, "model": model,
-                   "outcomes": res.outcomes.to_dict("records"), "match": match.to_dict("records"),
-                   "fidelity": fidelity, "weights": weights.to_dict("records")})
+        dump_json(
+            {
+                "case": res.case_id,
+                "n": res.n,
+                "seed": seed,
+                "model": model,
+                "outcomes": res.outcomes.to_dict("records"),
+                "match": match.to_dict("records"),
+                "fidelity": fidelity,
+                "weights": weights.to_dict("records"),
+            }
+        )
         return
-    console.print(rich_table(res.outcomes.drop(columns=["n"]),
-                             title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
-                             floats="{:.4f}"))
+    console.print(
+        rich_table(
+            res.outcomes.drop(columns=["n"]),
+            title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
+            floats="{:.4f}",
+        )
+    )
     console.print(rich_table(match, title="per-decision match with the record", floats="{:.3f}"))
-    console.print(f"fidelity: log P(recorded path) = {logp:.2f}; mean match rate "
-                  f"{fidelity['mean_match_rate']:.3f} over {len(match)} decisions")
+    console.print(
+        f"fidelity: log P(recorded path) = {logp:.2f}; mean match rate "
+        f"{fidelity['mean_match_rate']:.3f} over {len(match)} decisions"
+    )
 
 
-def build_world(comp: Any, file: str | None, ideological: str | None, weight: tuple[str, ...],
-                remove_event: tuple[str, ...], move_event: tuple[str, ...], assume: tuple[str, ...],
-                force: tuple[str, ...]) -> Any:
+def build_world(
+    comp: Any,
+    file: str | None,
+    ideological: str | None,
+    weight: tuple[str, ...],
+    remove_event: tuple[str, ...],
+    move_event: tuple[str, ...],
+    assume: tuple[str, ...],
+    force: tuple[str, ...],
+) -> Any:
     from realpolitik.simulation.api import World, fitted_weights, load_world
     from realpolitik.simulation.api import ideological as ideo_world
 
@@ -120,62 +188,121 @@ def build_world(comp: Any, file: str | None, ideological: str | None, weight: tu
             raise InputError(f"--force: expected DECISION=OPTION, got '{item}'")
         world.force[key] = value
     if world.describe() == World().describe():
-        raise InputError("counterfactual: nothing changed; give --ideological, --weight, --remove-event, "
-                         "--move-event, --assume, --force or --file")
+        raise InputError(
+            "counterfactual: nothing changed; give --ideological, --weight, --remove-event, "
+            "--move-event, --assume, --force or --file"
+        )
     return world
 
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
 @click.option("--file", "file", metavar="FILE", help="A counterfactual file (YAML).")
-@click.option("--ideological", metavar="ACTOR", help="Make ACTOR weigh ideology as it weighed interest.")
-@click.option("--weight", multiple=True, metavar="ACTOR.TERM=W", help="Set a weight (terms: ideology, interest).")
+@click.option(
+    "--ideological", metavar="ACTOR", help="Make ACTOR weigh ideology as it weighed interest."
+)
+@click.option(
+    "--weight",
+    multiple=True,
+    metavar="ACTOR.TERM=W",
+    help="Set a weight (terms: ideology, interest).",
+)
 @click.option("--remove-event", multiple=True, metavar="EVENT")
 @click.option("--move-event", multiple=True, metavar="EVENT=DATE")
 @click.option("--assume", multiple=True, metavar="ID=VALUE")
 @click.option("--force", multiple=True, metavar="DECISION=OPTION")
 @run_options
-def counterfactual(case_ref: str, file: str | None, ideological: str | None, weight: tuple[str, ...],
-                   remove_event: tuple[str, ...], move_event: tuple[str, ...], assume: tuple[str, ...],
-                   force: tuple[str, ...], n: int, seed: int, backend: str, workers: int,
-                   scheduler: str | None, store: str | None, no_store: bool, as_json: bool,
-                   csv: str | None) -> None:
+def counterfactual(
+    case_ref: str,
+    file: str | None,
+    ideological: str | None,
+    weight: tuple[str, ...],
+    remove_event: tuple[str, ...],
+    move_event: tuple[str, ...],
+    assume: tuple[str, ...],
+    force: tuple[str, ...],
+    n: int,
+    seed: int,
+    backend: str,
+    workers: int,
+    scheduler: str | None,
+    store: str | None,
+    no_store: bool,
+    as_json: bool,
+    csv: str | None,
+) -> None:
     """Compare a changed world with the baseline (same seed), with Monte Carlo error."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.api import counterfactual as run_cf
 
     comp = as_compiled(case_ref)
     world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
-    table = run_cf(comp, world, n=n, seed=seed, backend=backend, workers=workers, scheduler=scheduler,
-                   store=store_arg(store, no_store), progress=progress_enabled())
+    table = run_cf(
+        comp,
+        world,
+        n=n,
+        seed=seed,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        store=store_arg(store, no_store),
+        progress=progress_enabled(),
+    )
     if csv:
         emit_frame(table, False, csv)
     if as_json:
-        dump_json({"case": comp.case.id, "world": world.describe(), "name": world.name, "n": n, "seed": seed,
-                   "outcomes": table.to_dict("records"),
-                   "choices": table.attrs["choices"].to_dict("records")})
+        dump_json(
+            {
+                "case": comp.case.id,
+                "world": world.describe(),
+                "name": world.name,
+                "n": n,
+                "seed": seed,
+                "outcomes": table.to_dict("records"),
+                "choices": table.attrs["choices"].to_dict("records"),
+            }
+        )
         return
     print_counterfactual(table, world.name, n, seed)
 
 
 def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> None:
-    shown = table[["outcome", "baseline", "counterfactual", "difference", "mc_se", "beyond_mc_error"]]
-    console.print(rich_table(shown, title=f"{name}: outcomes against the baseline ({n:,} paths each, seed {seed})",
-                             floats="{:+.4f}"))
+    shown = table[
+        ["outcome", "baseline", "counterfactual", "difference", "mc_se", "beyond_mc_error"]
+    ]
+    console.print(
+        rich_table(
+            shown,
+            title=f"{name}: outcomes against the baseline ({n:,} paths each, seed {seed})",
+            floats="{:+.4f}",
+        )
+    )
     for _, r in table.iterrows():
         if r["beyond_mc_error"]:
-            console.print(f"{r['outcome']}: {r['baseline']:.3f} -> {r['counterfactual']:.3f}, a change "
-                          f"beyond Monte Carlo error (|diff| > 2.58 x {r['mc_se']:.4f})")
+            console.print(
+                f"{r['outcome']}: {r['baseline']:.3f} -> {r['counterfactual']:.3f}, a change "
+                f"beyond Monte Carlo error (|diff| > 2.58 x {r['mc_se']:.4f})"
+            )
         else:
-            console.print(f"{r['outcome']}: no change beyond Monte Carlo error "
-                          f"({r['baseline']:.3f} vs {r['counterfactual']:.3f}, se {r['mc_se']:.4f})")
+            console.print(
+                f"{r['outcome']}: no change beyond Monte Carlo error "
+                f"({r['baseline']:.3f} vs {r['counterfactual']:.3f}, se {r['mc_se']:.4f})"
+            )
 
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("--samples", "base_samples", type=int, default=128, show_default=True,
-              help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).")
-@click.option("--draws", type=int, default=64, show_default=True, help="Simulated paths per setting.")
+@click.option(
+    "--samples",
+    "base_samples",
+    type=int,
+    default=128,
+    show_default=True,
+    help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
+)
+@click.option(
+    "--draws", type=int, default=64, show_default=True, help="Simulated paths per setting."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
@@ -183,31 +310,68 @@ def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> N
 @click.option("--store", metavar="PATH")
 @click.option("--no-store", is_flag=True)
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--csv", "csv", metavar="FILE", help="Write the Sobol indices (.csv, .parquet, .dta).")
-def sensitivity(case_ref: str, base_samples: int, draws: int, seed: int, backend: str, workers: int,
-                scheduler: str | None, store: str | None, no_store: bool, as_json: bool, csv: str | None) -> None:
+@click.option(
+    "--csv", "csv", metavar="FILE", help="Write the Sobol indices (.csv, .parquet, .dta)."
+)
+def sensitivity(
+    case_ref: str,
+    base_samples: int,
+    draws: int,
+    seed: int,
+    backend: str,
+    workers: int,
+    scheduler: str | None,
+    store: str | None,
+    no_store: bool,
+    as_json: bool,
+    csv: str | None,
+) -> None:
     """Sobol sensitivity of the verdicts and outcomes over every assumption's range."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.sensitivity import sensitivity as run_sa
 
     comp = as_compiled(case_ref)
-    res = run_sa(comp, base_samples=base_samples, draws=draws, seed=seed, backend=backend, workers=workers,
-                 scheduler=scheduler, store=store_arg(store, no_store), progress=progress_enabled())
+    res = run_sa(
+        comp,
+        base_samples=base_samples,
+        draws=draws,
+        seed=seed,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        store=store_arg(store, no_store),
+        progress=progress_enabled(),
+    )
     reuse_note(res.reused, res.run_key)
     if csv:
         emit_frame(res.indices, False, csv)
     if as_json:
-        dump_json({"case": res.case_id, "evaluations": res.n_evaluations, "seed": seed,
-                   "indices": res.indices.to_dict("records"), "verdict_share": res.verdict_share.to_dict("records"),
-                   "matters": res.matters().to_dict("records"), "notes": res.notes})
+        dump_json(
+            {
+                "case": res.case_id,
+                "evaluations": res.n_evaluations,
+                "seed": seed,
+                "indices": res.indices.to_dict("records"),
+                "verdict_share": res.verdict_share.to_dict("records"),
+                "matters": res.matters().to_dict("records"),
+                "notes": res.notes,
+            }
+        )
         return
     print_sensitivity(res)
 
 
 def print_sensitivity(res: Any) -> None:
-    console.print(f"Sobol analysis of {res.case_id}: {res.n_evaluations:,} assumption settings x "
-                  f"{res.draws} paths (seed {res.seed})")
-    console.print(rich_table(res.verdict_share, title="share of the assumption space where interest outweighs ideology"))
+    console.print(
+        f"Sobol analysis of {res.case_id}: {res.n_evaluations:,} assumption settings x "
+        f"{res.draws} paths (seed {res.seed})"
+    )
+    console.print(
+        rich_table(
+            res.verdict_share,
+            title="share of the assumption space where interest outweighs ideology",
+        )
+    )
     m = res.matters()
     if m.empty:
         console.print("no assumption reaches a total-order index of 0.05 for any output")

@@ -58,7 +58,9 @@ def fit(
     actor_index = None
     if actor is not None:
         if actor not in comp.actor_ids:
-            raise InputError(f"--actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+            raise InputError(
+                f"--actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})"
+            )
         actor_index = comp.actor_ids.index(actor)
     theta = comp.theta(1, assumptions)
     data = choice_data(comp, model, theta, actor=actor_index)
@@ -73,7 +75,9 @@ def fit(
         if a.status == "unidentified":
             results.warnings.append(f"{a.actor} is not identified ({a.note}); no verdict given")
         elif a.status == "weak":
-            results.warnings.append(f"{a.actor} is weakly identified ({a.note}); treat its verdict as indicative")
+            results.warnings.append(
+                f"{a.actor} is weakly identified ({a.note}); treat its verdict as indicative"
+            )
     if compare:
         from realpolitik.estimation.compare import compare_models
 
@@ -81,8 +85,9 @@ def fit(
     return results
 
 
-def _from_mle(comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: float,
-              penalty: str) -> FitResults:
+def _from_mle(
+    comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: float, penalty: str
+) -> FitResults:
     from scipy.stats import norm
 
     fits = fit_mle(data, penalty=penalty)
@@ -90,7 +95,11 @@ def _from_mle(comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: fl
     z = norm.ppf(1 - alpha / 2)
     actors = []
     for f in fits:
-        se = np.sqrt(np.clip(np.diag(f.cov), 0, None)) if np.isfinite(f.cov).all() else np.full(len(f.params), np.nan)
+        se = (
+            np.sqrt(np.clip(np.diag(f.cov), 0, None))
+            if np.isfinite(f.cov).all()
+            else np.full(len(f.params), np.nan)
+        )
         if np.isfinite(f.params).all():
             draws = rng.multivariate_normal(f.params, f.cov, size=MLE_DRAWS, method="svd")
         else:
@@ -114,8 +123,16 @@ def _from_mle(comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: fl
     return FitResults(comp.case.id, model, "mle", data.terms, alpha, actors, seed, ll)
 
 
-def _from_bayes(comp: Compiled, data: ChoiceData, model: str, seed: int, alpha: float,
-                steps: int, chains: int, progress: bool) -> FitResults:
+def _from_bayes(
+    comp: Compiled,
+    data: ChoiceData,
+    model: str,
+    seed: int,
+    alpha: float,
+    steps: int,
+    chains: int,
+    progress: bool,
+) -> FitResults:
     from realpolitik.estimation.likelihood import loglik
     from realpolitik.estimation.mle import identification
 

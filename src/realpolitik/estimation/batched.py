@@ -13,8 +13,14 @@ import numpy as np
 RIDGE = 0.1
 
 
-def fit_rows(Z: np.ndarray, chosen: np.ndarray, starts: np.ndarray, sd: np.ndarray,
-             ridge: float = RIDGE, iterations: int = 30) -> np.ndarray:
+def fit_rows(
+    Z: np.ndarray,
+    chosen: np.ndarray,
+    starts: np.ndarray,
+    sd: np.ndarray,
+    ridge: float = RIDGE,
+    iterations: int = 30,
+) -> np.ndarray:
     """Weights w[row, term] maximising the penalised likelihood for each row's data Z[row]."""
     rows, n_opt, k = Z.shape
     sizes = np.diff(np.r_[starts, n_opt])

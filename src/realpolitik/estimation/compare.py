@@ -42,8 +42,12 @@ def _loo(data: ChoiceData) -> tuple[float, int]:
     return score, hits
 
 
-def compare_models(comp: Compiled, theta: np.ndarray | None = None, actor: int | None = None,
-                   models: tuple[str, ...] = ("ideology", "interest", "full")) -> pd.DataFrame:
+def compare_models(
+    comp: Compiled,
+    theta: np.ndarray | None = None,
+    actor: int | None = None,
+    models: tuple[str, ...] = ("ideology", "interest", "full"),
+) -> pd.DataFrame:
     rows = []
     for model in models:
         data = choice_data(comp, model, theta, actor=actor)
@@ -82,8 +86,12 @@ def compare_models(comp: Compiled, theta: np.ndarray | None = None, actor: int |
     return frame
 
 
-def per_actor_predictions(comp: Compiled, theta: np.ndarray | None = None, actor: int | str | None = None,
-                          models: tuple[str, ...] = ("ideology", "interest", "full")) -> pd.DataFrame:
+def per_actor_predictions(
+    comp: Compiled,
+    theta: np.ndarray | None = None,
+    actor: int | str | None = None,
+    models: tuple[str, ...] = ("ideology", "interest", "full"),
+) -> pd.DataFrame:
     """How many of each actor's recorded decisions each model predicts (in sample)."""
     if isinstance(actor, str):
         actor = comp.actor_ids.index(actor)
@@ -95,6 +103,12 @@ def per_actor_predictions(comp: Compiled, theta: np.ndarray | None = None, actor
             _, _, w = _fit_ll(sub)
             logp = group_log_softmax(sub.Z @ w, sub.starts)
             hits = int(correct_predictions(logp, sub.chosen, sub.starts).sum())
-            rows.append({"actor": comp.actor_ids[a], "model": model, "predicted": hits,
-                         "decisions": sub.n_groups})
+            rows.append(
+                {
+                    "actor": comp.actor_ids[a],
+                    "model": model,
+                    "predicted": hits,
+                    "decisions": sub.n_groups,
+                }
+            )
     return pd.DataFrame(rows)

@@ -77,8 +77,9 @@ def group_means(Z: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return sums / counts
 
 
-def choice_data(comp: Compiled, model: str = "full", theta: np.ndarray | None = None,
-                actor: int | None = None) -> ChoiceData:
+def choice_data(
+    comp: Compiled, model: str = "full", theta: np.ndarray | None = None, actor: int | None = None
+) -> ChoiceData:
     terms = check_model(model)
     theta = comp.theta() if theta is None else theta[:1]
     path = run(comp, theta, record=True, keep_features=True)
@@ -111,7 +112,9 @@ def choice_data(comp: Compiled, model: str = "full", theta: np.ndarray | None = 
         group=group_arr,
         actor=np.concatenate(actors) if actors else np.zeros(0, dtype=int),
         decisions=decisions,
-        starts=np.flatnonzero(np.r_[True, np.diff(group_arr) != 0]) if len(group_arr) else np.zeros(0, dtype=int),
+        starts=np.flatnonzero(np.r_[True, np.diff(group_arr) != 0])
+        if len(group_arr)
+        else np.zeros(0, dtype=int),
     )
 
 

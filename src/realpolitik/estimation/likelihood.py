@@ -21,7 +21,9 @@ def correct_predictions(logp: np.ndarray, chosen: np.ndarray, starts: np.ndarray
     """Per decision: does the model's most probable option match the one chosen? A decision
     whose options are all equally probable counts as not predicted."""
     sizes = np.diff(np.r_[starts, len(logp)])
-    first = np.array([s + int(np.argmax(logp[s : s + n])) for s, n in zip(starts, sizes, strict=True)])
+    first = np.array(
+        [s + int(np.argmax(logp[s : s + n])) for s, n in zip(starts, sizes, strict=True)]
+    )
     spread = np.maximum.reduceat(logp, starts) - np.minimum.reduceat(logp, starts)
     return (chosen[first] == 1) & (spread > 1e-12)
 

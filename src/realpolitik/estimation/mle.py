@@ -38,7 +38,8 @@ def identification(data: ChoiceData) -> tuple[str, str]:
     if n < 2:
         return "unidentified", f"{n} decision(s): the weights cannot be told apart from noise"
     dev = data.Z - np.repeat(
-        np.add.reduceat(data.Z, data.starts, axis=0) / np.diff(np.r_[data.starts, len(data.Z)])[:, None],
+        np.add.reduceat(data.Z, data.starts, axis=0)
+        / np.diff(np.r_[data.starts, len(data.Z)])[:, None],
         np.diff(np.r_[data.starts, len(data.Z)]),
         axis=0,
     )
@@ -91,7 +92,9 @@ def fit_actor(data: ChoiceData, actor: int, penalty: str = "auto") -> ActorFit:
     k = data.Z.shape[1]
     if status == "unidentified":
         nan = np.full(k, np.nan)
-        return ActorFit(actor, nan, np.full((k, k), np.nan), np.nan, "none", data.n_groups, status, note)
+        return ActorFit(
+            actor, nan, np.full((k, k), np.nan), np.nan, "none", data.n_groups, status, note
+        )
     sep = separated(data.Z, data.chosen, data.starts)
     use_firth = penalty == "firth" or (penalty == "auto" and sep)
     result = None if use_firth else _unpenalised(data)
@@ -102,7 +105,9 @@ def fit_actor(data: ChoiceData, actor: int, penalty: str = "auto") -> ActorFit:
     if sep:
         status = "weak"
         note = (note + "; " if note else "") + "the record separates the options (Firth-penalised)"
-    return ActorFit(actor, params, cov, ll, "firth" if use_firth else "none", data.n_groups, status, note)
+    return ActorFit(
+        actor, params, cov, ll, "firth" if use_firth else "none", data.n_groups, status, note
+    )
 
 
 def fit_mle(data: ChoiceData, penalty: str = "auto", pooled: bool = False) -> list[ActorFit]:

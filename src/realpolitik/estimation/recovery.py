@@ -38,8 +38,23 @@ from realpolitik.model.compiled import Compiled
 from realpolitik.scenario.schema import Case
 
 COLUMNS = [
-    "method", "pooled", "copies", "replication", "actor", "term", "true", "estimate", "se",
-    "lower", "upper", "level", "covered", "status", "penalty", "rank", "rhat",
+    "method",
+    "pooled",
+    "copies",
+    "replication",
+    "actor",
+    "term",
+    "true",
+    "estimate",
+    "se",
+    "lower",
+    "upper",
+    "level",
+    "covered",
+    "status",
+    "penalty",
+    "rank",
+    "rhat",
 ]
 
 Weights = np.ndarray | Mapping[str, Iterable[float]] | Iterable[float]
@@ -130,33 +145,51 @@ def simulate_choices(data: ChoiceData, W: np.ndarray, rng: np.random.Generator) 
 
 
 # ---- one replication ---------------------------------------------------------------------------
-def _rows(common: dict[str, Any], actor: str, terms: tuple[str, ...], true: np.ndarray,
-          est: np.ndarray, se: np.ndarray, lower: np.ndarray, upper: np.ndarray, status: str,
-          penalty: str, rank: np.ndarray | None = None,
-          rhat: float = np.nan) -> list[dict[str, Any]]:
+def _rows(
+    common: dict[str, Any],
+    actor: str,
+    terms: tuple[str, ...],
+    true: np.ndarray,
+    est: np.ndarray,
+    se: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    status: str,
+    penalty: str,
+    rank: np.ndarray | None = None,
+    rhat: float = np.nan,
+) -> list[dict[str, Any]]:
     out = []
     for j, term in enumerate(terms):
         has = bool(np.isfinite(lower[j]) and np.isfinite(upper[j]))
-        out.append({
-            **common,
-            "actor": actor,
-            "term": term,
-            "true": float(true[j]),
-            "estimate": float(est[j]),
-            "se": float(se[j]),
-            "lower": float(lower[j]),
-            "upper": float(upper[j]),
-            "covered": bool(has and lower[j] <= true[j] <= upper[j]),
-            "status": status,
-            "penalty": penalty,
-            "rank": float(rank[j]) if rank is not None else np.nan,
-            "rhat": rhat,
-        })
+        out.append(
+            {
+                **common,
+                "actor": actor,
+                "term": term,
+                "true": float(true[j]),
+                "estimate": float(est[j]),
+                "se": float(se[j]),
+                "lower": float(lower[j]),
+                "upper": float(upper[j]),
+                "covered": bool(has and lower[j] <= true[j] <= upper[j]),
+                "status": status,
+                "penalty": penalty,
+                "rank": float(rank[j]) if rank is not None else np.nan,
+                "rhat": rhat,
+            }
+        )
     return out
 
 
-def _mle_replication(data: ChoiceData, W: np.ndarray, seed: np.random.SeedSequence,
-                     pooled: bool, alpha: float, common: dict[str, Any]) -> list[dict[str, Any]]:
+def _mle_replication(
+    data: ChoiceData,
+    W: np.ndarray,
+    seed: np.random.SeedSequence,
+    pooled: bool,
+    alpha: float,
+    common: dict[str, Any],
+) -> list[dict[str, Any]]:
     from realpolitik.estimation.mle import fit_actor, fit_mle
 
     rng = np.random.default_rng(seed)
@@ -171,8 +204,18 @@ def _mle_replication(data: ChoiceData, W: np.ndarray, seed: np.random.SeedSequen
             se = np.sqrt(np.clip(np.diag(f.cov), 0.0, None))
         else:
             se = np.full(len(f.params), np.nan)
-        rows += _rows(common, "pooled" if pooled else names[f.actor], data.terms, truth,
-                      f.params, se, f.params - z * se, f.params + z * se, f.status, f.penalty)
+        rows += _rows(
+            common,
+            "pooled" if pooled else names[f.actor],
+            data.terms,
+            truth,
+            f.params,
+            se,
+            f.params - z * se,
+            f.params + z * se,
+            f.status,
+            f.penalty,
+        )
     return rows
 
 
@@ -190,9 +233,16 @@ def prior_weights(data: ChoiceData, rng: np.random.Generator) -> np.ndarray:
     return W
 
 
-def _bayes_replication(data: ChoiceData, seed: np.random.SeedSequence, alpha: float,
-                       steps: int, chains: int, rhat_max: float, ess_min: float,
-                       common: dict[str, Any]) -> list[dict[str, Any]]:
+def _bayes_replication(
+    data: ChoiceData,
+    seed: np.random.SeedSequence,
+    alpha: float,
+    steps: int,
+    chains: int,
+    rhat_max: float,
+    ess_min: float,
+    common: dict[str, Any],
+) -> list[dict[str, Any]]:
     """One simulation-based-calibration draw. The fit runs with its convergence check off and
     the check is applied here, so that a run the rule rejects is still recorded (status
     'not_converged', with its max R-hat) rather than silently dropped."""
@@ -203,18 +253,36 @@ def _bayes_replication(data: ChoiceData, seed: np.random.SeedSequence, alpha: fl
     W = prior_weights(data, rng)
     sim = dataclasses.replace(data, chosen=simulate_choices(data, W, rng))
     names = actor_names(data)
-    bf = fit_bayes(sim, int(fit_seed.generate_state(1)[0]), steps=steps, burn=steps // 2,
-                   chains=chains, rhat_max=np.inf, ess_min=0.0)
+    bf = fit_bayes(
+        sim,
+        int(fit_seed.generate_state(1)[0]),
+        steps=steps,
+        burn=steps // 2,
+        chains=chains,
+        rhat_max=np.inf,
+        ess_min=0.0,
+    )
     worst = float(np.nanmax(np.r_[bf.rhat.ravel(), bf.rhat_hyper.ravel()]))
     least = float(np.nanmin(bf.ess))
-    status = "ok" if np.isfinite(worst) and worst <= rhat_max and least >= ess_min else "not_converged"
+    status = (
+        "ok" if np.isfinite(worst) and worst <= rhat_max and least >= ess_min else "not_converged"
+    )
     rows: list[dict[str, Any]] = []
     for i, a in enumerate(bf.actors):
         d = bf.draws[:, i, :]
         rows += _rows(
-            common, names[a], data.terms, W[a], d.mean(axis=0), d.std(axis=0, ddof=1),
-            np.quantile(d, alpha / 2, axis=0), np.quantile(d, 1 - alpha / 2, axis=0), status,
-            "none", rank=(d < W[a]).mean(axis=0), rhat=worst,
+            common,
+            names[a],
+            data.terms,
+            W[a],
+            d.mean(axis=0),
+            d.std(axis=0, ddof=1),
+            np.quantile(d, alpha / 2, axis=0),
+            np.quantile(d, 1 - alpha / 2, axis=0),
+            status,
+            "none",
+            rank=(d < W[a]).mean(axis=0),
+            rhat=worst,
         )
     return rows
 
@@ -272,7 +340,9 @@ def recover(
         if pooled and not np.allclose(W[data.actors_present()], W[data.actors_present()[0]]):
             raise InputError("true_weights: a pooled fit needs one weight vector for every actor")
         for r, s in enumerate(seeds):
-            jobs.append((_mle_replication, (data, W, s, pooled, alpha, {**common, "replication": r})))
+            jobs.append(
+                (_mle_replication, (data, W, s, pooled, alpha, {**common, "replication": r}))
+            )
     else:
         if pooled:
             raise InputError("pooled: the Bayesian model is hierarchical; use pooled=False")
@@ -284,9 +354,21 @@ def recover(
         rhat_max = defaults["rhat_max"].default if rhat_max is None else rhat_max
         ess_min = defaults["ess_min"].default if ess_min is None else ess_min
         for r, s in enumerate(seeds):
-            jobs.append((_bayes_replication,
-                         (data, s, alpha, steps, chains, rhat_max, ess_min,
-                          {**common, "replication": r})))
+            jobs.append(
+                (
+                    _bayes_replication,
+                    (
+                        data,
+                        s,
+                        alpha,
+                        steps,
+                        chains,
+                        rhat_max,
+                        ess_min,
+                        {**common, "replication": r},
+                    ),
+                )
+            )
     rows: list[dict[str, Any]] = []
     for chunk in _run(jobs, workers, progress, f"recovery {method} x{copies}"):
         rows += chunk
@@ -298,8 +380,12 @@ def _call(job: tuple[Callable[..., list[dict[str, Any]]], tuple[Any, ...]]) -> l
     return fn(*args)
 
 
-def _run(jobs: list[tuple[Callable[..., list[dict[str, Any]]], tuple[Any, ...]]], workers: int,
-         progress: bool, label: str) -> Iterable[list[dict[str, Any]]]:
+def _run(
+    jobs: list[tuple[Callable[..., list[dict[str, Any]]], tuple[Any, ...]]],
+    workers: int,
+    progress: bool,
+    label: str,
+) -> Iterable[list[dict[str, Any]]]:
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = pool.map(_call, jobs)
@@ -308,8 +394,9 @@ def _run(jobs: list[tuple[Callable[..., list[dict[str, Any]]], tuple[Any, ...]]]
         yield from _progress(map(_call, jobs), len(jobs), progress, label)
 
 
-def _progress(it: Iterable[list[dict[str, Any]]], total: int, show: bool,
-              label: str) -> Iterable[list[dict[str, Any]]]:
+def _progress(
+    it: Iterable[list[dict[str, Any]]], total: int, show: bool, label: str
+) -> Iterable[list[dict[str, Any]]]:
     if not show:
         yield from it
         return
@@ -331,9 +418,11 @@ def binomial_band(n: int | np.ndarray, level: float, prob: float = 0.95) -> tupl
     return lo, hi
 
 
-def coverage_summary(frame: pd.DataFrame,
-                     by: tuple[str, ...] = ("method", "pooled", "copies", "actor", "term"),
-                     band: float = 0.95) -> pd.DataFrame:
+def coverage_summary(
+    frame: pd.DataFrame,
+    by: tuple[str, ...] = ("method", "pooled", "copies", "actor", "term"),
+    band: float = 0.95,
+) -> pd.DataFrame:
     """Coverage per group.
 
     `coverage`: over replications with a usable interval (not unidentified, and for Bayes
@@ -345,28 +434,33 @@ def coverage_summary(frame: pd.DataFrame,
     keys = [k for k in by if k in frame.columns]
     for key, g in frame.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        has = (np.isfinite(g["lower"].to_numpy()) & np.isfinite(g["upper"].to_numpy())
-               & (g["status"] != "not_converged").to_numpy())
+        has = (
+            np.isfinite(g["lower"].to_numpy())
+            & np.isfinite(g["upper"].to_numpy())
+            & (g["status"] != "not_converged").to_numpy()
+        )
         n = int(has.sum())
         level = float(g["level"].iloc[0])
         lo, hi = binomial_band(n, level, band)
         cov = float(g["covered"][has].mean()) if n else np.nan
         err = (g["estimate"] - g["true"])[has]
-        rows.append({
-            **dict(zip(keys, key, strict=True)),
-            "replications": len(g),
-            "n_intervals": n,
-            "level": level,
-            "coverage": cov,
-            "band_low": float(lo) if n else np.nan,
-            "band_high": float(hi) if n else np.nan,
-            "within_band": bool(n and lo <= cov <= hi),
-            "coverage_all": float(g["covered"].mean()),
-            "share_firth": float((g["penalty"] == "firth").mean()),
-            "share_unidentified": float((g["status"] == "unidentified").mean()),
-            "share_not_converged": float((g["status"] == "not_converged").mean()),
-            "bias": float(err.mean()) if n else np.nan,
-            "rmse": float(np.sqrt((err**2).mean())) if n else np.nan,
-            "median_width": float((g["upper"] - g["lower"])[has].median()) if n else np.nan,
-        })
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "replications": len(g),
+                "n_intervals": n,
+                "level": level,
+                "coverage": cov,
+                "band_low": float(lo) if n else np.nan,
+                "band_high": float(hi) if n else np.nan,
+                "within_band": bool(n and lo <= cov <= hi),
+                "coverage_all": float(g["covered"].mean()),
+                "share_firth": float((g["penalty"] == "firth").mean()),
+                "share_unidentified": float((g["status"] == "unidentified").mean()),
+                "share_not_converged": float((g["status"] == "not_converged").mean()),
+                "bias": float(err.mean()) if n else np.nan,
+                "rmse": float(np.sqrt((err**2).mean())) if n else np.nan,
+                "median_width": float((g["upper"] - g["lower"])[has].median()) if n else np.nan,
+            }
+        )
     return pd.DataFrame(rows)

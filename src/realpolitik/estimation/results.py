@@ -18,7 +18,9 @@ from realpolitik.model.specs import INTEREST_TERMS
 VERDICT_LEVEL = 0.9
 
 
-def block_strength(draws: np.ndarray, data: ChoiceData, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def block_strength(
+    draws: np.ndarray, data: ChoiceData, terms: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """Signed standardised strength of the ideology block and of the interest block, per draw.
 
     A block's strength is the within-decision standard deviation of the utility it contributes
@@ -197,7 +199,9 @@ class FitResults:
                         "interest_part": part_n,
                         "ideology_share": abs(part_i) / total if total > 0 else np.nan,
                         "interest_share": abs(part_n) / total if total > 0 else np.nan,
-                        "motive": _motive(part_i, part_n, float(diff[ideo].sum()) if ideo.any() else 0.0, a.status),
+                        "motive": _motive(
+                            part_i, part_n, float(diff[ideo].sum()) if ideo.any() else 0.0, a.status
+                        ),
                     }
                 )
         return pd.DataFrame(rows).sort_values("date", kind="stable").reset_index(drop=True)
@@ -257,8 +261,9 @@ class FitResults:
         ]
         frame = self.to_frame()
         lines.append(
-            frame[["actor", "term", "estimate", "std_error", "conf_low", "conf_high", "status"]]
-            .to_string(index=False, float_format=lambda v: f"{v:.3f}")
+            frame[
+                ["actor", "term", "estimate", "std_error", "conf_low", "conf_high", "status"]
+            ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
         )
         lines.append("")
         vf = self.verdict_frame()

@@ -165,13 +165,20 @@ class Compiled:
 
         for key, value in (overrides or {}).items():
             if key not in self.assumption_ids:
-                raise InputError(f"assumptions: unknown assumption '{key}' (see `realpolitik case show`)")
+                raise InputError(
+                    f"assumptions: unknown assumption '{key}' (see `realpolitik case show`)"
+                )
             lo, hi = self.bounds[self.assumption_ids.index(key)]
             if not lo <= value <= hi:
-                raise InputError(f"assumptions.{key}: {value} is outside its declared range [{lo}, {hi}]")
+                raise InputError(
+                    f"assumptions.{key}: {value} is outside its declared range [{lo}, {hi}]"
+                )
 
-    def steps(self, skip_events: set[str] | frozenset[str] = frozenset(),
-              moved: dict[str, float] | None = None) -> list[Step]:
+    def steps(
+        self,
+        skip_events: set[str] | frozenset[str] = frozenset(),
+        moved: dict[str, float] | None = None,
+    ) -> list[Step]:
         moved = moved or {}
         out = [
             Step(moved.get(e.id, e.t), "event", i)
@@ -195,7 +202,9 @@ def compile_case(case: Case) -> Compiled:
     assumption_ids = [a.id for a in case.assumptions]
     aidx = {k: i for i, k in enumerate(assumption_ids)}
     theta0 = np.array([float(a.value) for a in case.assumptions], dtype=float)
-    bounds = np.array([[float(a.range[0]), float(a.range[1])] for a in case.assumptions]).reshape(-1, 2)
+    bounds = np.array([[float(a.range[0]), float(a.range[1])] for a in case.assumptions]).reshape(
+        -1, 2
+    )
     actor_ids = [a.id for a in case.actors]
     act = {k: i for i, k in enumerate(actor_ids)}
     stake_ids = [s.id for s in case.stakes]
@@ -212,7 +221,9 @@ def compile_case(case: Case) -> Compiled:
         return Q(0.0) if word == "none" else Q(idx=aidx[scale[word]])
 
     def series(points: list) -> Series:
-        return Series(np.array([year_fraction(p.date) for p in points]), [q(p.value) for p in points])
+        return Series(
+            np.array([year_fraction(p.date) for p in points]), [q(p.value) for p in points]
+        )
 
     def a_or(x: str | None) -> int:
         return act[x] if x is not None else -1
@@ -283,7 +294,9 @@ def compile_case(case: Case) -> Compiled:
                 chosen=[o.id for o in d.options].index(d.chosen),
             )
         )
-    events = [CEvent(e.id, year_fraction(e.date), [effect(x) for x in e.effects]) for e in case.events]
+    events = [
+        CEvent(e.id, year_fraction(e.date), [effect(x) for x in e.effects]) for e in case.events
+    ]
     outcomes = [
         COutcome(
             id=o.id,

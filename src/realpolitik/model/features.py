@@ -28,8 +28,9 @@ def record_capability(comp: Compiled, theta: np.ndarray, arena: int, t: float) -
     return cap
 
 
-def capability(comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float,
-               record: bool) -> np.ndarray:
+def capability(
+    comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float, record: bool
+) -> np.ndarray:
     """Capabilities at t: the record scaled by simulated deviations, or the simulated dynamics."""
     base = record_capability(comp, theta, arena, t)
     if record:
@@ -57,8 +58,9 @@ def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
 Term = tuple[int, int, np.ndarray]  # (option, feature, values per row)
 
 
-def option_parts(comp: Compiled, d: CDecision, theta: np.ndarray, state: State,
-                 record: bool = False) -> tuple[np.ndarray, list[Term]]:
+def option_parts(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
+) -> tuple[np.ndarray, list[Term]]:
     """The features of decision d split in two: a base X[theta row, option, feature] that is the
     same for every path sharing a parameter row, and the terms that depend on the path's state
     (stakes already held, the balance of forces, hostility with the rival), to be added."""
@@ -102,8 +104,9 @@ def option_parts(comp: Compiled, d: CDecision, theta: np.ndarray, state: State,
     return base, terms
 
 
-def option_features(comp: Compiled, d: CDecision, theta: np.ndarray, state: State,
-                    record: bool = False) -> np.ndarray:
+def option_features(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
+) -> np.ndarray:
     """Features X[row, option, feature] for decision d in the given state."""
     base, terms = option_parts(comp, d, theta, state, record)
     X = np.array(np.broadcast_to(base, (state.holder.shape[0], *base.shape[1:])))
@@ -112,13 +115,23 @@ def option_features(comp: Compiled, d: CDecision, theta: np.ndarray, state: Stat
     return X
 
 
-def option_utility(comp: Compiled, d: CDecision, theta: np.ndarray, state: State,
-                   weights: np.ndarray, record: bool = False) -> np.ndarray:
+def option_utility(
+    comp: Compiled,
+    d: CDecision,
+    theta: np.ndarray,
+    state: State,
+    weights: np.ndarray,
+    record: bool = False,
+) -> np.ndarray:
     """Utilities U[row, option] = X . w for the decider's feature weights w[row or 1, 5],
     without building X for every path."""
     base, terms = option_parts(comp, d, theta, state, record)
     w = weights[:, d.actor, :]
-    U = np.einsum("tof,tf->to", base, w) if base.shape[0] == w.shape[0] else (base * w[:, None, :]).sum(-1)
+    U = (
+        np.einsum("tof,tf->to", base, w)
+        if base.shape[0] == w.shape[0]
+        else (base * w[:, None, :]).sum(-1)
+    )
     U = np.array(np.broadcast_to(U, (state.holder.shape[0], U.shape[1])))
     for j, f, values in terms:
         U[:, j] += w[:, f] * values

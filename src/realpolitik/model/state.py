@@ -21,7 +21,9 @@ class State:
     align: np.ndarray  # (rows, actors) int, -1 = none
     alliance: np.ndarray  # (rows, actors, actors) bool
     deviation: np.ndarray  # (rows, arenas, actors) log-deviation of capability from the record
-    capability: np.ndarray  # (rows, arenas, actors) simulated capability once dynamics run; nan before
+    capability: (
+        np.ndarray
+    )  # (rows, arenas, actors) simulated capability once dynamics run; nan before
     t: float
 
     @classmethod
@@ -37,7 +39,9 @@ class State:
             t=comp.start,
         )
 
-    def apply(self, effect: CEffect, theta: np.ndarray, mask: np.ndarray, sign: float = 1.0) -> None:
+    def apply(
+        self, effect: CEffect, theta: np.ndarray, mask: np.ndarray, sign: float = 1.0
+    ) -> None:
         """Apply one effect to the rows in `mask`.
 
         `sign=-1` removes an aid effect's mark from the deviation (used to keep the record path

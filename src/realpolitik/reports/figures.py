@@ -132,14 +132,18 @@ def save_chart(chart: Chart, out_dir: str | Path) -> SavedChart:
     meta_svg = {"Date": None, "Creator": "realpolitik"}
     meta_png = {"Software": "realpolitik"}
     with style():
-        png = atomic_write(out / f"{chart.name}.png",
-                           lambda p: chart.figure.savefig(p, format="png", metadata=meta_png))
-        svg = atomic_write(out / f"{chart.name}.svg",
-                           lambda p: chart.figure.savefig(p, format="svg", metadata=meta_svg,
-                                                            dpi=110))
+        png = atomic_write(
+            out / f"{chart.name}.png",
+            lambda p: chart.figure.savefig(p, format="png", metadata=meta_png),
+        )
+        svg = atomic_write(
+            out / f"{chart.name}.svg",
+            lambda p: chart.figure.savefig(p, format="svg", metadata=meta_svg, dpi=110),
+        )
     plt.close(chart.figure)
-    return SavedChart(chart.name, chart.caption, png, svg, svg.read_text(encoding="utf-8"),
-                      dict(chart.tips))
+    return SavedChart(
+        chart.name, chart.caption, png, svg, svg.read_text(encoding="utf-8"), dict(chart.tips)
+    )
 
 
 # ---- the case: a cited timeline coloured by motive ----------------------------------------------
@@ -188,11 +192,15 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
     height = 1.8 + 0.55 * (len(lanes) + (1 if has_events else 0))
     width = max(8.0, min(16.0, 3.5 + 0.2 * len(rows)))
     fig = new_figure(width, max(3.2, height))
-    chart = Chart("timeline", fig, "The case's decisions in order, one lane per actor, coloured "
-                  "by the motive that accounts for the chosen option's lead over the best rejected "
-                  "one; dotted rules are events (E1, E2, ...). Items are evenly spaced in "
-                  "chronological order; ticks mark each new year. Numbers refer to the cited "
-                  "timeline below.")
+    chart = Chart(
+        "timeline",
+        fig,
+        "The case's decisions in order, one lane per actor, coloured "
+        "by the motive that accounts for the chosen option's lead over the best rejected "
+        "one; dotted rules are events (E1, E2, ...). Items are evenly spaced in "
+        "chronological order; ticks mark each new year. Numbers refer to the cited "
+        "timeline below.",
+    )
     with style():
         ax = fig.add_subplot()
         used: set[str] = set()
@@ -203,8 +211,14 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
                 e_no += 1
                 ax.axvline(k, color=GREY, lw=0.8, ls=":", zorder=1)
                 (m,) = ax.plot([k], [ev_y], marker="v", ms=9, color=BLACK, ls="none", zorder=3)
-                ax.annotate(f"E{e_no}", (k, ev_y), xytext=(0, 8), textcoords="offset points",
-                            ha="center", fontsize=7.5)
+                ax.annotate(
+                    f"E{e_no}",
+                    (k, ev_y),
+                    xytext=(0, 8),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=7.5,
+                )
                 chart.tip(m, f"E{e_no} · {format_date(r)}: {r['title']}{cite}")
                 continue
             d_no += 1
@@ -212,12 +226,30 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
             motive = motives.get(r["id"], "not fitted")
             used.add(motive)
             colour, marker = MOTIVE_STYLE.get(motive, MOTIVE_STYLE["unexplained"])
-            (m,) = ax.plot([k], [y], marker=marker, ms=10, color=colour, mec=BLACK, mew=0.7,
-                           ls="none", zorder=4)
-            ax.annotate(str(d_no), (k, y), xytext=(0, 9), textcoords="offset points",
-                        ha="center", fontsize=7.5)
-            chart.tip(m, f"{d_no} · {format_date(r)} · {r['actor_name']}: {r['title']} → "
-                      f"{r['chosen']} (motive: {motive}){cite}")
+            (m,) = ax.plot(
+                [k],
+                [y],
+                marker=marker,
+                ms=10,
+                color=colour,
+                mec=BLACK,
+                mew=0.7,
+                ls="none",
+                zorder=4,
+            )
+            ax.annotate(
+                str(d_no),
+                (k, y),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7.5,
+            )
+            chart.tip(
+                m,
+                f"{d_no} · {format_date(r)} · {r['actor_name']}: {r['title']} → "
+                f"{r['chosen']} (motive: {motive}){cite}",
+            )
         ticks = [ys[a] for a in lanes]
         labels = [short(case.actor_name(a), 36) for a in lanes]
         if has_events:
@@ -234,12 +266,28 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
         ax.grid(visible=False)
         ax.set_title(short(case.title, 90))
         order = [m for m in MOTIVE_STYLE if m in used]
-        handles = [Line2D([], [], marker=MOTIVE_STYLE[m][1], color=MOTIVE_STYLE[m][0], mec=BLACK,
-                          mew=0.7, ls="none", ms=8, label=m) for m in order]
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker=MOTIVE_STYLE[m][1],
+                color=MOTIVE_STYLE[m][0],
+                mec=BLACK,
+                mew=0.7,
+                ls="none",
+                ms=8,
+                label=m,
+            )
+            for m in order
+        ]
         if has_events:
             handles.append(Line2D([], [], marker="v", color=BLACK, ls="none", ms=8, label="event"))
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 7),
-                   title="motive that explains the choice")
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=min(len(handles), 7),
+            title="motive that explains the choice",
+        )
     return chart
 
 
@@ -249,17 +297,26 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
 def weights_chart(mle: Any | None, bayes: Any | None = None) -> Chart:
     """Per actor (rows) and term (columns): the distribution of the weight, from the maximum-
     likelihood sampling draws and, when given, the hierarchical posterior draws."""
-    fits = [(f, label, colour) for f, label, colour in
-            ((mle, "maximum likelihood (sampling)", SKY), (bayes, "hierarchical Bayes (posterior)",
-                                                             ORANGE)) if f is not None]
+    fits = [
+        (f, label, colour)
+        for f, label, colour in (
+            (mle, "maximum likelihood (sampling)", SKY),
+            (bayes, "hierarchical Bayes (posterior)", ORANGE),
+        )
+        if f is not None
+    ]
     if not fits:
         raise ValueError("weights_chart needs at least one fit")
     terms = list(fits[0][0].terms)
     actors = [a.actor for a in fits[0][0].actors]
     fig = new_figure(3.3 * len(terms) + 0.6, 1.9 * len(actors) + 1.0)
-    chart = Chart("weights", fig, "Distribution of each actor's weights: the maximum-likelihood "
-                  "sampling distribution (normal approximation) and, where fitted, the hierarchical "
-                  "posterior. The dashed line is zero; the tick is the point estimate.")
+    chart = Chart(
+        "weights",
+        fig,
+        "Distribution of each actor's weights: the maximum-likelihood "
+        "sampling distribution (normal approximation) and, where fitted, the hierarchical "
+        "posterior. The dashed line is zero; the tick is the point estimate.",
+    )
     with style():
         axes = fig.subplots(len(actors), len(terms), squeeze=False)
         for i, actor in enumerate(actors):
@@ -275,8 +332,15 @@ def weights_chart(mle: Any | None, bayes: Any | None = None) -> Chart:
                     if d.size:
                         samples.append((d, float(a.params[j]), label, colour, a.status))
                 if not samples:
-                    ax.text(0.5, 0.5, "not identified:\ntoo little evidence", ha="center",
-                            va="center", transform=ax.transAxes, color=GREY)
+                    ax.text(
+                        0.5,
+                        0.5,
+                        "not identified:\ntoo little evidence",
+                        ha="center",
+                        va="center",
+                        transform=ax.transAxes,
+                        color=GREY,
+                    )
                     ax.set_xticks([])
                     ax.set_yticks([])
                 else:
@@ -287,12 +351,23 @@ def weights_chart(mle: Any | None, bayes: Any | None = None) -> Chart:
                     bins = np.linspace(lo, hi, 41)
                     for d, point, label, colour, status in samples:
                         inside = d[(d >= lo) & (d <= hi)]
-                        ax.hist(inside, bins=bins, density=True, histtype="stepfilled",
-                                alpha=0.45, color=colour, ec=colour, lw=1.2)
+                        ax.hist(
+                            inside,
+                            bins=bins,
+                            density=True,
+                            histtype="stepfilled",
+                            alpha=0.45,
+                            color=colour,
+                            ec=colour,
+                            lw=1.2,
+                        )
                         (m,) = ax.plot([point], [0], marker="|", ms=14, mew=2, color=colour)
                         lo90, hi90 = np.quantile(d, [0.05, 0.95])
-                        chart.tip(m, f"{actor} · {term} · {label}: estimate {point:+.3f}, "
-                                  f"90% of draws in [{lo90:+.3f}, {hi90:+.3f}] ({status})")
+                        chart.tip(
+                            m,
+                            f"{actor} · {term} · {label}: estimate {point:+.3f}, "
+                            f"90% of draws in [{lo90:+.3f}, {hi90:+.3f}] ({status})",
+                        )
                     ax.axvline(0, color=BLACK, lw=0.9, ls="--")
                     ax.set_yticks([])
                 ax.grid(axis="y", visible=False)
@@ -314,7 +389,9 @@ def decision_numbers(case: Case) -> dict[str, int]:
     return {d: k + 1 for k, d in enumerate(ids)}
 
 
-def decomposition_chart(decomposition: pd.DataFrame, numbers: dict[str, int] | None = None) -> Chart:
+def decomposition_chart(
+    decomposition: pd.DataFrame, numbers: dict[str, int] | None = None
+) -> Chart:
     """Per decision, the ideology and interest parts of the utility gap between the chosen
     option and the best rejected one (positive: the part favours what was chosen). `numbers`
     (from `decision_numbers`) orders and numbers the rows as in the timeline."""
@@ -326,10 +403,14 @@ def decomposition_chart(decomposition: pd.DataFrame, numbers: dict[str, int] | N
     d = d.reset_index(drop=True)
     n = len(d)
     fig = new_figure(9, 1.3 + 0.32 * max(n, 3))
-    chart = Chart("decomposition", fig, "For each decision, the part of the chosen option's "
-                  "utility lead over the best rejected option that ideology accounts for and the "
-                  "part interest accounts for (fitted weights). Bars right of zero favour the "
-                  "choice made; the diamond is the total gap.")
+    chart = Chart(
+        "decomposition",
+        fig,
+        "For each decision, the part of the chosen option's "
+        "utility lead over the best rejected option that ideology accounts for and the "
+        "part interest accounts for (fitted weights). Bars right of zero favour the "
+        "choice made; the diamond is the total gap.",
+    )
     with style():
         ax = fig.add_subplot()
         y = np.arange(n)[::-1]
@@ -337,14 +418,19 @@ def decomposition_chart(decomposition: pd.DataFrame, numbers: dict[str, int] | N
         for k, (_, r) in enumerate(d.iterrows()):
             for part, off in (("ideology", h / 2), ("interest", -h / 2)):
                 v = float(r[f"{part}_part"])
-                (bar,) = ax.barh(y[k] + off, v, height=h, color=PART_COLOURS[part], ec="white",
-                                 lw=0.5)
-                chart.tip(bar, f"{r['actor']} · {r['decision']} ({r['date']}): {part} part "
-                          f"{v:+.3f} of a gap of {float(r['gap']):+.3f}; chose {r['chosen']} over "
-                          f"{r['best_rejected']}; motive: {r['motive']}")
+                (bar,) = ax.barh(
+                    y[k] + off, v, height=h, color=PART_COLOURS[part], ec="white", lw=0.5
+                )
+                chart.tip(
+                    bar,
+                    f"{r['actor']} · {r['decision']} ({r['date']}): {part} part "
+                    f"{v:+.3f} of a gap of {float(r['gap']):+.3f}; chose {r['chosen']} over "
+                    f"{r['best_rejected']}; motive: {r['motive']}",
+                )
             ax.plot([float(r["gap"])], [y[k]], marker="D", ms=5, color=BLACK, ls="none")
-        labels = [short(f"{int(r['_no'])}. {r['actor']}: {r['decision']}", 40)
-                  for _, r in d.iterrows()]
+        labels = [
+            short(f"{int(r['_no'])}. {r['actor']}: {r['decision']}", 40) for _, r in d.iterrows()
+        ]
         ax.set_yticks(y, labels)
         ax.axvline(0, color=BLACK, lw=0.9)
         lim = float(np.nanmax(np.abs(d[["ideology_part", "interest_part", "gap"]].to_numpy())))
@@ -353,9 +439,11 @@ def decomposition_chart(decomposition: pd.DataFrame, numbers: dict[str, int] | N
         ax.set_xlabel("utility gap, chosen minus best rejected option (logit scale)")
         ax.grid(axis="y", visible=False)
         ax.set_title("What each choice owed to ideology and to interest")
-        handles = [Patch(color=PART_COLOURS["ideology"], label="ideology part"),
-                   Patch(color=PART_COLOURS["interest"], label="interest part"),
-                   Line2D([], [], marker="D", color=BLACK, ls="none", ms=5, label="total gap")]
+        handles = [
+            Patch(color=PART_COLOURS["ideology"], label="ideology part"),
+            Patch(color=PART_COLOURS["interest"], label="interest part"),
+            Line2D([], [], marker="D", color=BLACK, ls="none", ms=5, label="total gap"),
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3)
     return chart
 
@@ -370,23 +458,38 @@ def counterfactual_chart(table: pd.DataFrame, world: str = "counterfactual") -> 
     n_paths = t["n"].to_numpy(float) if "n" in t else np.full(len(t), np.nan)
     k = len(t)
     fig = new_figure(10, 1.4 + 0.55 * max(k, 2))
-    chart = Chart("counterfactual", fig, f"Outcome probabilities in the baseline and in the world "
-                  f"'{world}' (same seed), with 99% Monte Carlo error bars; right: the difference "
-                  f"and its 99% band. A filled marker is a change beyond Monte Carlo error.")
+    chart = Chart(
+        "counterfactual",
+        fig,
+        f"Outcome probabilities in the baseline and in the world "
+        f"'{world}' (same seed), with 99% Monte Carlo error bars; right: the difference "
+        f"and its 99% band. A filled marker is a change beyond Monte Carlo error.",
+    )
     with style():
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]}, sharey=True)
         y = np.arange(k)[::-1]
         h = 0.38
-        for col, colour, off, label in (("baseline", SKY, h / 2, "baseline"),
-                                        ("counterfactual", VERMILLION, -h / 2, world)):
+        for col, colour, off, label in (
+            ("baseline", SKY, h / 2, "baseline"),
+            ("counterfactual", VERMILLION, -h / 2, world),
+        ):
             p = t[col].to_numpy(float)
             se = np.sqrt(np.clip(p * (1 - p), 0, None) / n_paths)
-            bars = ax.barh(y + off, p, height=h, color=colour, label=short(label, 40),
-                           xerr=Z_MC * np.nan_to_num(se), error_kw={"ecolor": BLACK, "lw": 1,
-                                                                    "capsize": 3})
+            bars = ax.barh(
+                y + off,
+                p,
+                height=h,
+                color=colour,
+                label=short(label, 40),
+                xerr=Z_MC * np.nan_to_num(se),
+                error_kw={"ecolor": BLACK, "lw": 1, "capsize": 3},
+            )
             for bar, (_, r), pi, si in zip(bars, t.iterrows(), p, se, strict=True):
-                chart.tip(bar, f"{r['outcome']} · {label}: P = {pi:.4f} ± {Z_MC * si:.4f} (99% "
-                          f"Monte Carlo, {int(r.get('n', 0)):,} paths)")
+                chart.tip(
+                    bar,
+                    f"{r['outcome']} · {label}: P = {pi:.4f} ± {Z_MC * si:.4f} (99% "
+                    f"Monte Carlo, {int(r.get('n', 0)):,} paths)",
+                )
         ax.set_yticks(y, [wrap(short(lbl, 90), 40) for lbl in t["label"]])
         ax.set_xlim(0, 1.05)
         ax.set_xlabel("probability of the outcome")
@@ -397,10 +500,21 @@ def counterfactual_chart(table: pd.DataFrame, world: str = "counterfactual") -> 
         for yi, (_, r), di, bi in zip(y, t.iterrows(), diff, band, strict=True):
             beyond = bool(r["beyond_mc_error"])
             ax2.errorbar([di], [yi], xerr=[bi], fmt="none", ecolor=BLACK, capsize=3, lw=1)
-            (m,) = ax2.plot([di], [yi], marker="o", ms=8, ls="none",
-                            color=VERMILLION if beyond else "white", mec=VERMILLION, mew=1.5)
-            chart.tip(m, f"{r['outcome']}: difference {di:+.4f} ± {bi:.4f} (99%); "
-                      + ("beyond Monte Carlo error" if beyond else "within Monte Carlo error"))
+            (m,) = ax2.plot(
+                [di],
+                [yi],
+                marker="o",
+                ms=8,
+                ls="none",
+                color=VERMILLION if beyond else "white",
+                mec=VERMILLION,
+                mew=1.5,
+            )
+            chart.tip(
+                m,
+                f"{r['outcome']}: difference {di:+.4f} ± {bi:.4f} (99%); "
+                + ("beyond Monte Carlo error" if beyond else "within Monte Carlo error"),
+            )
         ax2.axvline(0, color=BLACK, lw=0.9)
         lim = float(np.nanmax(np.abs(diff) + band)) if k else 0.1
         lim = max(lim * 1.15, 0.02)
@@ -422,43 +536,79 @@ def sensitivity_chart(indices: pd.DataFrame, top: int = 8) -> Chart:
     nrows = max(1, math.ceil(len(outputs) / cols))
     shown = min(top, int(idx.groupby("output").size().max()) if len(idx) else 1)
     fig = new_figure(5.0 * cols + 0.5, (0.32 * shown + 1.2) * nrows + 0.6)
-    chart = Chart("sensitivity", fig, f"Sobol indices of each output over the declared assumption "
-                  f"ranges: total-order (ST, all effects of an assumption including interactions) "
-                  f"and first-order (S1), with 95% intervals; the {top} assumptions with the "
-                  f"largest ST per output.")
+    chart = Chart(
+        "sensitivity",
+        fig,
+        f"Sobol indices of each output over the declared assumption "
+        f"ranges: total-order (ST, all effects of an assumption including interactions) "
+        f"and first-order (S1), with 95% intervals; the {top} assumptions with the "
+        f"largest ST per output.",
+    )
     with style():
         axes = np.atleast_1d(fig.subplots(nrows, cols, squeeze=False)).ravel()
         for ax, out in zip(axes, outputs, strict=False):
             sub = idx[idx["output"] == out].sort_values("ST", ascending=False).head(top)
             y = np.arange(len(sub))[::-1]
             h = 0.4
-            st = ax.barh(y + h / 2, sub["ST"], height=h, color=BLUE, xerr=sub["ST_conf"],
-                         error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2}, label="ST (total)")
-            s1 = ax.barh(y - h / 2, sub["S1"], height=h, color=ORANGE, xerr=sub["S1_conf"],
-                         error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2},
-                         label="S1 (first order)")
+            st = ax.barh(
+                y + h / 2,
+                sub["ST"],
+                height=h,
+                color=BLUE,
+                xerr=sub["ST_conf"],
+                error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2},
+                label="ST (total)",
+            )
+            s1 = ax.barh(
+                y - h / 2,
+                sub["S1"],
+                height=h,
+                color=ORANGE,
+                xerr=sub["S1_conf"],
+                error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2},
+                label="S1 (first order)",
+            )
             for bars, col in ((st, "ST"), (s1, "S1")):
                 for bar, (_, r) in zip(bars, sub.iterrows(), strict=True):
-                    chart.tip(bar, f"{out} · {r['assumption']}: {col} = {r[col]:.3f} ± "
-                              f"{r[col + '_conf']:.3f} (95%)")
+                    chart.tip(
+                        bar,
+                        f"{out} · {r['assumption']}: {col} = {r[col]:.3f} ± "
+                        f"{r[col + '_conf']:.3f} (95%)",
+                    )
             ax.set_yticks(y, [short(a, 26) for a in sub["assumption"]])
             ax.axvline(0, color=BLACK, lw=0.8)
             ax.axvline(0.05, color=GREY, lw=0.8, ls=":")
             ax.set_title(short(out, 48), fontsize=10)
             ax.grid(axis="y", visible=False)
             hi = float(np.nanmax((sub["ST"] + sub["ST_conf"]).to_numpy())) if len(sub) else 1.0
-            ax.set_xlim(min(0.0, float(np.nanmin((sub["S1"] - sub["S1_conf"]).to_numpy()))
-                            if len(sub) else 0.0), max(0.1, min(hi, 1.5)) * 1.05)
-        for ax in axes[len(outputs):]:
+            ax.set_xlim(
+                min(
+                    0.0,
+                    float(np.nanmin((sub["S1"] - sub["S1_conf"]).to_numpy())) if len(sub) else 0.0,
+                ),
+                max(0.1, min(hi, 1.5)) * 1.05,
+            )
+        for ax in axes[len(outputs) :]:
             ax.set_visible(False)
         if not outputs:
             axes[0].set_visible(True)
-            axes[0].text(0.5, 0.5, "no output varies over the assumption ranges", ha="center",
-                         va="center", transform=axes[0].transAxes)
-        fig.legend(handles=[Patch(color=BLUE, label="ST (total order)"),
-                            Patch(color=ORANGE, label="S1 (first order)"),
-                            Line2D([], [], color=GREY, ls=":", label="0.05: the 'matters' line")],
-                   loc="outside lower center", ncol=3)
+            axes[0].text(
+                0.5,
+                0.5,
+                "no output varies over the assumption ranges",
+                ha="center",
+                va="center",
+                transform=axes[0].transAxes,
+            )
+        fig.legend(
+            handles=[
+                Patch(color=BLUE, label="ST (total order)"),
+                Patch(color=ORANGE, label="S1 (first order)"),
+                Line2D([], [], color=GREY, ls=":", label="0.05: the 'matters' line"),
+            ],
+            loc="outside lower center",
+            ncol=3,
+        )
     return chart
 
 
@@ -470,8 +620,10 @@ def circle_layout(codes: Sequence[int]) -> dict[int, tuple[float, float]]:
     region), starting at the top and going clockwise."""
     ordered = sorted(set(int(c) for c in codes))
     n = max(len(ordered), 1)
-    return {c: (math.sin(2 * math.pi * i / n), math.cos(2 * math.pi * i / n))
-            for i, c in enumerate(ordered)}
+    return {
+        c: (math.sin(2 * math.pi * i / n), math.cos(2 * math.pi * i / n))
+        for i, c in enumerate(ordered)
+    }
 
 
 def alliance_network_chart(edges_by_era: dict[str, pd.DataFrame], label_top: int = 10) -> Chart:
@@ -482,10 +634,14 @@ def alliance_network_chart(edges_by_era: dict[str, pd.DataFrame], label_top: int
     cols = min(len(eras), 2) or 1
     nrows = max(1, math.ceil(len(eras) / cols))
     fig = new_figure(5.2 * cols, 5.0 * nrows + 0.5)
-    chart = Chart("alliance_network", fig, "Alliance networks by era (ATOP): each state allied "
-                  "at least once in the era sits on a circle ordered by Correlates of War code "
-                  "(roughly by region); darker lines were allied longer, blue lines carried a "
-                  "defence pledge; node size is the number of allies.")
+    chart = Chart(
+        "alliance_network",
+        fig,
+        "Alliance networks by era (ATOP): each state allied "
+        "at least once in the era sits on a circle ordered by Correlates of War code "
+        "(roughly by region); darker lines were allied longer, blue lines carried a "
+        "defence pledge; node size is the number of allies.",
+    )
     with style():
         axes = np.atleast_1d(fig.subplots(nrows, cols, squeeze=False)).ravel()
         for ax, era in zip(axes, eras, strict=False):
@@ -505,12 +661,17 @@ def alliance_network_chart(edges_by_era: dict[str, pd.DataFrame], label_top: int
                 sub = e[e["defence"].astype(bool) == defence]
                 if sub.empty:
                     continue
-                segs = [[pos[int(a)], pos[int(b)]] for a, b in zip(sub["ccode1"], sub["ccode2"],
-                                                                   strict=True)]
+                segs = [
+                    [pos[int(a)], pos[int(b)]]
+                    for a, b in zip(sub["ccode1"], sub["ccode2"], strict=True)
+                ]
                 rgba = np.tile(to_rgba(colour), (len(sub), 1))
                 rgba[:, 3] = (0.08 + 0.55 * sub["n_years"].to_numpy(float) / longest) * dense + 0.04
-                ax.add_collection(LineCollection(segs, colors=rgba, linewidths=0.6, zorder=1,
-                                                 rasterized=len(e) > 300))
+                ax.add_collection(
+                    LineCollection(
+                        segs, colors=rgba, linewidths=0.6, zorder=1, rasterized=len(e) > 300
+                    )
+                )
             degree = pd.concat([e["ccode1"], e["ccode2"]]).value_counts()
             size = 10 / math.sqrt(max(len(pos), 1) / 25)
             placed: list[float] = []
@@ -520,20 +681,41 @@ def alliance_network_chart(edges_by_era: dict[str, pd.DataFrame], label_top: int
                 if any(abs(math.remainder(angle - a, 2 * math.pi)) < 0.12 for a in placed):
                     continue
                 placed.append(angle)
-                ax.annotate(str(names.get(code, code)), (x, y), xytext=(x * 1.14, y * 1.14),
-                            ha="center", va="center", fontsize=8, fontweight="bold")
+                ax.annotate(
+                    str(names.get(code, code)),
+                    (x, y),
+                    xytext=(x * 1.14, y * 1.14),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    fontweight="bold",
+                )
             for code, (x, y) in pos.items():
                 deg = int(degree.get(code, 0))
-                (m,) = ax.plot([x], [y], marker="o", ms=1.5 + size * math.sqrt(deg / degree.max()),
-                               color=ORANGE, mec=BLACK, mew=0.3, ls="none", zorder=3)
+                (m,) = ax.plot(
+                    [x],
+                    [y],
+                    marker="o",
+                    ms=1.5 + size * math.sqrt(deg / degree.max()),
+                    color=ORANGE,
+                    mec=BLACK,
+                    mew=0.3,
+                    ls="none",
+                    zorder=3,
+                )
                 chart.tip(m, f"{era} · {names.get(code, code)} (ccode {code}): {deg} allies")
             ax.set_xlim(-1.3, 1.3)
             ax.set_ylim(-1.3, 1.3)
-        for ax in axes[len(eras):]:
+        for ax in axes[len(eras) :]:
             ax.set_visible(False)
-        fig.legend(handles=[Line2D([], [], color=GREY, label="alliance"),
-                            Line2D([], [], color=BLUE, label="with a defence pledge")],
-                   loc="outside lower center", ncol=2)
+        fig.legend(
+            handles=[
+                Line2D([], [], color=GREY, label="alliance"),
+                Line2D([], [], color=BLUE, label="with a defence pledge"),
+            ],
+            loc="outside lower center",
+            ncol=2,
+        )
     return chart
 
 
@@ -544,20 +726,30 @@ def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
     eras = list(dict.fromkeys(f["era"]))
     terms = list(dict.fromkeys(f.sort_values("block", kind="stable")["term"]))
     fig = new_figure(11, 1.4 + 0.45 * len(terms) * max(1, len(eras)) ** 0.5)
-    chart = Chart("alliance_coefficients", fig, "The alliance logit era by era: coefficients "
-                  "(left) and average marginal effects on the probability of an alliance (right) "
-                  "of the ideology terms and the interest terms, with 95% intervals "
-                  "(dyad-clustered).")
+    chart = Chart(
+        "alliance_coefficients",
+        fig,
+        "The alliance logit era by era: coefficients "
+        "(left) and average marginal effects on the probability of an alliance (right) "
+        "of the ideology terms and the interest terms, with 95% intervals "
+        "(dyad-clustered).",
+    )
     with style():
         axes = fig.subplots(1, 2, sharey=True)
         step = 0.8 / max(len(eras), 1)
         ypos = {t: len(terms) - 1 - i for i, t in enumerate(terms)}
-        colours = {e: (BLACK if e == "pooled" else ERA_COLOURS[i % len(ERA_COLOURS)])
-                   for i, e in enumerate(eras)}
-        for ax, (col, lo, hi, label) in zip(axes, (
+        colours = {
+            e: (BLACK if e == "pooled" else ERA_COLOURS[i % len(ERA_COLOURS)])
+            for i, e in enumerate(eras)
+        }
+        for ax, (col, lo, hi, label) in zip(
+            axes,
+            (
                 ("estimate", "conf_low", "conf_high", "coefficient (log-odds)"),
-                ("ame", "ame_low", "ame_high", "average marginal effect on P(alliance)")),
-                strict=True):
+                ("ame", "ame_low", "ame_high", "average marginal effect on P(alliance)"),
+            ),
+            strict=True,
+        ):
             for i, era in enumerate(eras):
                 sub = f[f["era"] == era]
                 for _, r in sub.iterrows():
@@ -566,10 +758,20 @@ def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
                     if not np.isfinite(v):
                         continue
                     ax.plot([a, b], [y, y], color=colours[era], lw=1.5)
-                    (m,) = ax.plot([v], [y], marker="o", ms=5, color=colours[era], ls="none",
-                                   label=era if r["term"] == sub["term"].iloc[0] else None)
-                    chart.tip(m, f"{era} · {r['term']} ({r['block']}): {label} {v:+.4g} "
-                              f"[{a:+.4g}, {b:+.4g}]")
+                    (m,) = ax.plot(
+                        [v],
+                        [y],
+                        marker="o",
+                        ms=5,
+                        color=colours[era],
+                        ls="none",
+                        label=era if r["term"] == sub["term"].iloc[0] else None,
+                    )
+                    chart.tip(
+                        m,
+                        f"{era} · {r['term']} ({r['block']}): {label} {v:+.4g} "
+                        f"[{a:+.4g}, {b:+.4g}]",
+                    )
             ax.axvline(0, color=BLACK, lw=0.9)
             ax.set_xlabel(label)
             ax.grid(axis="y", visible=False)

@@ -31,8 +31,10 @@ from realpolitik.scenario.timeline import format_date, timeline
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-       "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
 
 
 class _Missing:
@@ -84,12 +86,13 @@ def fmt(value: Any, spec: str = "{:.3f}") -> str:
     return str(value)
 
 
-def table(frame: pd.DataFrame, formats: dict[str, str] | None = None,
-          html_cols: Sequence[str] = ()) -> str:
+def table(
+    frame: pd.DataFrame, formats: dict[str, str] | None = None, html_cols: Sequence[str] = ()
+) -> str:
     """An HTML table of a frame; every cell escaped except the columns in `html_cols`, which
     the caller has built from escaped parts."""
     formats = formats or {}
-    head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in frame.columns)
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     rows = []
     for _, r in frame.iterrows():
         cells = []
@@ -98,26 +101,30 @@ def table(frame: pd.DataFrame, formats: dict[str, str] | None = None,
             if c in html_cols:
                 cells.append(f"<td>{v}</td>")
             elif isinstance(v, float | int | np.floating | np.integer) and not isinstance(v, bool):
-                cells.append(f"<td class=\"num\">{esc(fmt(v, formats.get(c, '{:.3f}')))}</td>")
+                cells.append(f'<td class="num">{esc(fmt(v, formats.get(c, "{:.3f}")))}</td>')
             else:
                 text = fmt(v)
-                nowrap = " class=\"nw\"" if len(text) <= 24 else ""
+                nowrap = ' class="nw"' if len(text) <= 24 else ""
                 cells.append(f"<td{nowrap}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def command(*parts: Any) -> str:
-    return "<pre class=\"cmd\">" + esc(" ".join(shlex.quote(str(p)) for p in parts)) + "</pre>"
+    return '<pre class="cmd">' + esc(" ".join(shlex.quote(str(p)) for p in parts)) + "</pre>"
 
 
 def motive_badge(motive: str) -> str:
-    return f"<span class=\"motive {esc(motive.replace(' ', '-'))}\">{esc(motive)}</span>"
+    return f'<span class="motive {esc(motive.replace(" ", "-"))}">{esc(motive)}</span>'
 
 
 def asset(name: str) -> str:
-    return (resources.files("realpolitik") / "reports" / "assets" / name).read_text(encoding="utf-8")
+    return (resources.files("realpolitik") / "reports" / "assets" / name).read_text(
+        encoding="utf-8"
+    )
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -131,8 +138,11 @@ def inline_svg(svg: str, prefix: str, tips: dict[str, str], label: str) -> str:
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
     ids = set(_ID.findall(svg))
     if ids:
-        pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(map(re.escape, sorted(
-            ids, key=len, reverse=True))) + r')(?=["\)])')
+        pattern = re.compile(
+            r'(id="|url\(#|href="#)('
+            + "|".join(map(re.escape, sorted(ids, key=len, reverse=True)))
+            + r')(?=["\)])'
+        )
         svg = pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
     m = re.search(r"<svg\b[^>]*>", svg)
     if m:
@@ -143,9 +153,11 @@ def inline_svg(svg: str, prefix: str, tips: dict[str, str], label: str) -> str:
         new = new[:-1] + f' role="img" aria-label="{esc(label)}"{style}>'
         svg = svg.replace(root, new, 1)
     for gid, text in tips.items():
-        svg = svg.replace(f'<g id="{prefix}-{gid}"',
-                          f'<g id="{prefix}-{gid}" class="tip" tabindex="0" data-tip="{esc(text)}"'
-                          , 1)
+        svg = svg.replace(
+            f'<g id="{prefix}-{gid}"',
+            f'<g id="{prefix}-{gid}" class="tip" tabindex="0" data-tip="{esc(text)}"',
+            1,
+        )
     return svg.strip()
 
 
@@ -198,8 +210,14 @@ def headline(comp: Any, wanted: str | None) -> str | None:
     return max(counts, key=lambda a: counts[a]) if counts else None
 
 
-def complete(inputs: ReportInputs, comp: Any, run: _Run, include_bayes: bool,
-             alliances: bool | None, headline_actor: str | None) -> ReportInputs:
+def complete(
+    inputs: ReportInputs,
+    comp: Any,
+    run: _Run,
+    include_bayes: bool,
+    alliances: bool | None,
+    headline_actor: str | None,
+) -> ReportInputs:
     """Compute every result the caller left MISSING."""
     from realpolitik.errors import ConvergenceError, InputError
     from realpolitik.estimation.api import fit
@@ -227,8 +245,7 @@ def complete(inputs: ReportInputs, comp: Any, run: _Run, include_bayes: bool,
         if out.headline_actor:
             run.say(f"simulating the headline what-if (ideological {out.headline_actor})")
             world = sim.ideological(comp, out.headline_actor, sim.fitted_weights(comp))
-            out.counterfactual = sim.counterfactual(comp, world, n=run.n, seed=run.seed,
-                                                    store=None)
+            out.counterfactual = sim.counterfactual(comp, world, n=run.n, seed=run.seed, store=None)
     elif given(out.counterfactual) and not inputs.headline_actor:
         name = str(out.counterfactual.attrs.get("world", ""))
         if name.startswith("ideological "):
@@ -240,8 +257,12 @@ def complete(inputs: ReportInputs, comp: Any, run: _Run, include_bayes: bool,
 
             run.say(f"Sobol sensitivity ({run.sensitivity_samples} base samples)")
             try:
-                out.sensitivity = sensitivity(comp, base_samples=run.sensitivity_samples,
-                                              draws=run.sensitivity_draws, seed=run.seed)
+                out.sensitivity = sensitivity(
+                    comp,
+                    base_samples=run.sensitivity_samples,
+                    draws=run.sensitivity_draws,
+                    seed=run.seed,
+                )
             except InputError as exc:
                 out.notes.append(f"Sensitivity analysis not shown: {exc}")
     if out.alliances is MISSING or out.alliance_edges is MISSING:
@@ -272,10 +293,13 @@ def _alliances(out: ReportInputs, run: _Run, wanted: bool | None) -> None:
             out.alliances = fit_alliances(data_dir=run.data_dir)
         if out.alliance_edges is MISSING:
             run.say("alliance networks by era")
-            out.alliance_edges = {e.label: alliance_edges(e.start, e.end, data_dir=run.data_dir)
-                                  for e in ERAS}
+            out.alliance_edges = {
+                e.label: alliance_edges(e.start, e.end, data_dir=run.data_dir) for e in ERAS
+            }
     except Exception as exc:  # noqa: BLE001 (report what failed; the rest of the report stands)
-        out.notes.append(f"Alliance study not shown: {str(exc).splitlines()[0] if str(exc) else exc}")
+        out.notes.append(
+            f"Alliance study not shown: {str(exc).splitlines()[0] if str(exc) else exc}"
+        )
         out.alliances = None if out.alliances is MISSING else out.alliances
         out.alliance_edges = None if out.alliance_edges is MISSING else out.alliance_edges
 
@@ -301,31 +325,41 @@ class _Figures:
         s = save_chart(chart, self.folder)
         self.saved.append(s)
         svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
-        return (f"<figure id=\"fig-{esc(s.name)}\" data-figure=\"{esc(s.name)}\">{svg}"
-                f"<figcaption>{esc(s.caption)} Files: <a href=\"{FIGURES_DIR}/{esc(s.name)}.png\">"
-                f"PNG</a> · <a href=\"{FIGURES_DIR}/{esc(s.name)}.svg\">SVG</a>.</figcaption>"
-                "</figure>")
+        return (
+            f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
+            f'<figcaption>{esc(s.caption)} Files: <a href="{FIGURES_DIR}/{esc(s.name)}.png">'
+            f'PNG</a> · <a href="{FIGURES_DIR}/{esc(s.name)}.svg">SVG</a>.</figcaption>'
+            "</figure>"
+        )
 
 
 def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
-    parts = ["<p class=\"lead\">Each actor's revealed weights on ideology and on interest, "
-             "estimated from its recorded choices, and the probability that interest moved its "
-             "choices more than ideology did.</p>"]
-    for fitres, label, cmd in ((res.fit, "maximum likelihood", ("--seed", run.seed)),
-                               (res.bayes, "hierarchical Bayes", ("--method", "bayes", "--seed",
-                                                                   run.seed))):
+    parts = [
+        '<p class="lead">Each actor\'s revealed weights on ideology and on interest, '
+        "estimated from its recorded choices, and the probability that interest moved its "
+        "choices more than ideology did.</p>"
+    ]
+    for fitres, label, cmd in (
+        (res.fit, "maximum likelihood", ("--seed", run.seed)),
+        (res.bayes, "hierarchical Bayes", ("--method", "bayes", "--seed", run.seed)),
+    ):
         if not given(fitres):
             continue
         vf = fitres.verdict_frame()
         level = f"{100 * (1 - fitres.alpha):.0f}%"
         rows = []
         for _, r in vf.iterrows():
-            row: dict[str, Any] = {"actor": r["actor"], "name": case.actor_name(r["actor"]),
-                                   "decisions": int(r["n_decisions"])}
+            row: dict[str, Any] = {
+                "actor": r["actor"],
+                "name": case.actor_name(r["actor"]),
+                "decisions": int(r["n_decisions"]),
+            }
             for t in fitres.terms:
                 row[f"w {t} [{level}]"] = (
                     f"{r[f'w_{t}']:+.2f} [{r[f'w_{t}_low']:+.2f}, {r[f'w_{t}_high']:+.2f}]"
-                    if np.isfinite(r[f"w_{t}"]) else "n/a")
+                    if np.isfinite(r[f"w_{t}"])
+                    else "n/a"
+                )
             row["P(interest outweighs)"] = r["p_interest_outweighs"]
             row["verdict"] = r["verdict"]
             rows.append(row)
@@ -333,11 +367,13 @@ def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
         parts.append(table(pd.DataFrame(rows), {"P(interest outweighs)": "{:.2f}"}))
         parts.append(command("realpolitik", "fit", run.case_arg, *cmd))
         for w in fitres.warnings:
-            parts.append(f"<p class=\"warn\">{esc(w)}</p>")
+            parts.append(f'<p class="warn">{esc(w)}</p>')
     if not given(res.bayes):
-        parts.append("<p class=\"note\">The hierarchical Bayesian fit is not in this report; "
-                     "run it with:</p>" + command("realpolitik", "fit", run.case_arg, "--method",
-                                                   "bayes", "--seed", run.seed))
+        parts.append(
+            '<p class="note">The hierarchical Bayesian fit is not in this report; '
+            "run it with:</p>"
+            + command("realpolitik", "fit", run.case_arg, "--method", "bayes", "--seed", run.seed)
+        )
     return Section("verdict", "Verdict: ideology or interest?", "".join(parts))
 
 
@@ -352,9 +388,11 @@ def _timeline_section(case: Case, res: ReportInputs, figs: _Figures, run: _Run) 
         if r["kind"] == "decision":
             d_no += 1
             no = str(d_no)
-            what = (f"<strong>{esc(r['title'])}</strong><br>chose: {esc(r['chosen'])}"
-                    + (f"<br><span class=\"note\">rejected: {esc('; '.join(r['alternatives']))}"
-                       "</span>" if r["alternatives"] else ""))
+            what = f"<strong>{esc(r['title'])}</strong><br>chose: {esc(r['chosen'])}" + (
+                f'<br><span class="note">rejected: {esc("; ".join(r["alternatives"]))}</span>'
+                if r["alternatives"]
+                else ""
+            )
             motive = motive_badge(motives.get(r["id"], "not fitted"))
         else:
             e_no += 1
@@ -362,16 +400,27 @@ def _timeline_section(case: Case, res: ReportInputs, figs: _Figures, run: _Run) 
             what = f"<em>event:</em> {esc(r['title'])}"
             motive = ""
         if r.get("note"):
-            what += f"<br><span class=\"note\">{esc(r['note'])}</span>"
-        rows.append({"no.": no, "date": format_date(r), "actor": r["actor_name"], "what": what,
-                     "motive": motive, "cited": "; ".join(r["cite"])})
+            what += f'<br><span class="note">{esc(r["note"])}</span>'
+        rows.append(
+            {
+                "no.": no,
+                "date": format_date(r),
+                "actor": r["actor_name"],
+                "what": what,
+                "motive": motive,
+                "cited": "; ".join(r["cite"]),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["no.", "date", "actor", "what", "motive", "cited"])
-    body = ("<p class=\"lead\">Every decision and event of the case in order, with the sources "
-            "it is cited to. A decision's colour is the motive that accounts for most of the "
-            "chosen option's lead over the best rejected one under the fitted weights.</p>"
-            + figs.add(timeline_chart(case, dec)) + table(frame, html_cols=("what", "motive"))
-            + command("realpolitik", "case", "show", run.case_arg)
-            + command("realpolitik", "fit", run.case_arg, "--seed", run.seed))
+    body = (
+        '<p class="lead">Every decision and event of the case in order, with the sources '
+        "it is cited to. A decision's colour is the motive that accounts for most of the "
+        "chosen option's lead over the best rejected one under the fitted weights.</p>"
+        + figs.add(timeline_chart(case, dec))
+        + table(frame, html_cols=("what", "motive"))
+        + command("realpolitik", "case", "show", run.case_arg)
+        + command("realpolitik", "fit", run.case_arg, "--seed", run.seed)
+    )
     return Section("timeline", "Cited timeline", body)
 
 
@@ -380,17 +429,36 @@ def _weights_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | 
 
     if not given(res.fit) and not given(res.bayes):
         return None
-    parts = ["<p class=\"lead\">How sure the record makes us of each weight: the sampling "
-             "distribution of the maximum-likelihood estimate and, where fitted, the posterior "
-             "of the hierarchical model.</p>",
-             figs.add(weights_chart(res.fit if given(res.fit) else None,
-                                    res.bayes if given(res.bayes) else None))]
+    parts = [
+        '<p class="lead">How sure the record makes us of each weight: the sampling '
+        "distribution of the maximum-likelihood estimate and, where fitted, the posterior "
+        "of the hierarchical model.</p>",
+        figs.add(
+            weights_chart(
+                res.fit if given(res.fit) else None, res.bayes if given(res.bayes) else None
+            )
+        ),
+    ]
     for fitres, cmd in ((res.fit, ()), (res.bayes, ("--method", "bayes"))):
         if not given(fitres):
             continue
         f = fitres.to_frame()
-        cols = [c for c in ("method", "actor", "term", "estimate", "std_error", "conf_low",
-                            "conf_high", "status", "rhat", "ess") if c in f]
+        cols = [
+            c
+            for c in (
+                "method",
+                "actor",
+                "term",
+                "estimate",
+                "std_error",
+                "conf_low",
+                "conf_high",
+                "status",
+                "rhat",
+                "ess",
+            )
+            if c in f
+        ]
         parts.append(table(f[cols]))
         parts.append(command("realpolitik", "fit", run.case_arg, *cmd, "--seed", run.seed))
     if given(res.fit) and res.fit.comparison is not None:
@@ -400,7 +468,9 @@ def _weights_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | 
     return Section("weights", "Weights", "".join(parts))
 
 
-def _decomposition_section(case: Case, res: ReportInputs, figs: _Figures, run: _Run) -> Section | None:
+def _decomposition_section(
+    case: Case, res: ReportInputs, figs: _Figures, run: _Run
+) -> Section | None:
     from realpolitik.reports.figures import decision_numbers, decomposition_chart
 
     if not given(res.fit):
@@ -409,29 +479,52 @@ def _decomposition_section(case: Case, res: ReportInputs, figs: _Figures, run: _
     numbers = decision_numbers(case)
     shown = dec.assign(no=dec["decision"].map(numbers)).sort_values("no", kind="stable")
     shown = shown.assign(motive=[motive_badge(m) for m in shown["motive"]])
-    cols = ["no", "decision", "actor", "chosen", "best_rejected", "gap", "ideology_part",
-            "interest_part", "motive"]
-    body = ("<p class=\"lead\">For each decision, the fitted utility of the chosen option minus "
-            "that of the best option it rejected, split into the part ideology accounts for and "
-            "the part interest accounts for.</p>"
-            + figs.add(decomposition_chart(dec, numbers))
-            + table(shown[cols], {"no": "{:.0f}"}, html_cols=("motive",))
-            + "<p class=\"note\">From the maximum-likelihood weights of the command below; in "
-              "Python: <code>fit(CASE, seed=SEED).decomposition()</code>.</p>"
-            + command("realpolitik", "fit", run.case_arg, "--seed", run.seed))
+    cols = [
+        "no",
+        "decision",
+        "actor",
+        "chosen",
+        "best_rejected",
+        "gap",
+        "ideology_part",
+        "interest_part",
+        "motive",
+    ]
+    body = (
+        '<p class="lead">For each decision, the fitted utility of the chosen option minus '
+        "that of the best option it rejected, split into the part ideology accounts for and "
+        "the part interest accounts for.</p>"
+        + figs.add(decomposition_chart(dec, numbers))
+        + table(shown[cols], {"no": "{:.0f}"}, html_cols=("motive",))
+        + '<p class="note">From the maximum-likelihood weights of the command below; in '
+        "Python: <code>fit(CASE, seed=SEED).decomposition()</code>.</p>"
+        + command("realpolitik", "fit", run.case_arg, "--seed", run.seed)
+    )
     return Section("decomposition", "What each choice owed to ideology and interest", body)
 
 
 def _fidelity_section(res: ReportInputs, run: _Run) -> Section | None:
     if not given(res.fidelity):
         return None
-    body = ("<p class=\"lead\">How well three agents fitted to the record replay it: the full "
-            "model, an ideology-only agent and an interest-only agent (log-probability of the "
-            "recorded path, mean per-decision match rate in simulation, and the share of "
-            f"simulated paths reproducing each observed outcome; {run.n:,} paths, seed "
-            f"{run.seed}).</p>" + table(res.fidelity, {"record_logp": "{:.2f}"})
-            + command("realpolitik", "run", run.case_arg, "-n", run.n, "--seed", run.seed,
-                      "--no-bayes", "--no-report"))
+    body = (
+        '<p class="lead">How well three agents fitted to the record replay it: the full '
+        "model, an ideology-only agent and an interest-only agent (log-probability of the "
+        "recorded path, mean per-decision match rate in simulation, and the share of "
+        f"simulated paths reproducing each observed outcome; {run.n:,} paths, seed "
+        f"{run.seed}).</p>"
+        + table(res.fidelity, {"record_logp": "{:.2f}"})
+        + command(
+            "realpolitik",
+            "run",
+            run.case_arg,
+            "-n",
+            run.n,
+            "--seed",
+            run.seed,
+            "--no-bayes",
+            "--no-report",
+        )
+    )
     return Section("fidelity", "Fidelity to the record", body)
 
 
@@ -443,24 +536,57 @@ def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sec
     cf = res.counterfactual
     world = str(cf.attrs.get("world", "counterfactual"))
     n = int(cf["n"].iloc[0]) if "n" in cf and len(cf) else run.n
-    cols = [c for c in ("outcome", "label", "observed", "baseline", "counterfactual",
-                        "difference", "mc_se", "beyond_mc_error") if c in cf]
-    parts = [f"<p class=\"lead\">The headline what-if, <strong>{esc(world)}</strong>: the actor "
-             "weighs ideology as strongly as it was found to weigh interest, and interest not at "
-             f"all. Outcome probabilities against the baseline, same seed, {n:,} paths each, with "
-             "Monte Carlo error.</p>",
-             figs.add(counterfactual_chart(cf, world)),
-             table(cf[cols], {"baseline": "{:.4f}", "counterfactual": "{:.4f}",
-                              "difference": "{:+.4f}", "mc_se": "{:.4f}"})]
+    cols = [
+        c
+        for c in (
+            "outcome",
+            "label",
+            "observed",
+            "baseline",
+            "counterfactual",
+            "difference",
+            "mc_se",
+            "beyond_mc_error",
+        )
+        if c in cf
+    ]
+    parts = [
+        f'<p class="lead">The headline what-if, <strong>{esc(world)}</strong>: the actor '
+        "weighs ideology as strongly as it was found to weigh interest, and interest not at "
+        f"all. Outcome probabilities against the baseline, same seed, {n:,} paths each, with "
+        "Monte Carlo error.</p>",
+        figs.add(counterfactual_chart(cf, world)),
+        table(
+            cf[cols],
+            {
+                "baseline": "{:.4f}",
+                "counterfactual": "{:.4f}",
+                "difference": "{:+.4f}",
+                "mc_se": "{:.4f}",
+            },
+        ),
+    ]
     choices = cf.attrs.get("choices")
     if isinstance(choices, pd.DataFrame) and not choices.empty:
         ch = choices.assign(change=choices["counterfactual"] - choices["baseline"])
         parts.append("<h3>How the choices shift</h3>")
-        parts.append(table(ch, {"baseline": "{:.4f}", "counterfactual": "{:.4f}",
-                                "change": "{:+.4f}"}))
+        parts.append(
+            table(ch, {"baseline": "{:.4f}", "counterfactual": "{:.4f}", "change": "{:+.4f}"})
+        )
     if res.headline_actor:
-        parts.append(command("realpolitik", "counterfactual", run.case_arg, "--ideological",
-                             res.headline_actor, "-n", n, "--seed", run.seed))
+        parts.append(
+            command(
+                "realpolitik",
+                "counterfactual",
+                run.case_arg,
+                "--ideological",
+                res.headline_actor,
+                "-n",
+                n,
+                "--seed",
+                run.seed,
+            )
+        )
     return Section("counterfactual", "Counterfactual: what if ideology had ruled?", "".join(parts))
 
 
@@ -470,9 +596,11 @@ def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sectio
     sa = res.sensitivity
     if not given(sa):
         return None
-    parts = [f"<p class=\"lead\">Which judgment calls the conclusions rest on: Sobol indices of "
-             f"each verdict and outcome over every declared assumption's range "
-             f"({sa.n_evaluations:,} assumption settings × {sa.draws} paths, seed {sa.seed}).</p>"]
+    parts = [
+        f'<p class="lead">Which judgment calls the conclusions rest on: Sobol indices of '
+        f"each verdict and outcome over every declared assumption's range "
+        f"({sa.n_evaluations:,} assumption settings × {sa.draws} paths, seed {sa.seed}).</p>"
+    ]
     if not sa.indices.empty:
         parts.append(figs.add(sensitivity_chart(sa.indices)))
     m = sa.matters()
@@ -480,9 +608,20 @@ def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sectio
     parts.append(table(m) if not m.empty else "<p>None reaches 0.05 for any output.</p>")
     parts.append("<h3>Share of the assumption space where interest outweighs ideology</h3>")
     parts.append(table(sa.verdict_share))
-    parts += [f"<p class=\"note\">{esc(n)}</p>" for n in sa.notes]
-    parts.append(command("realpolitik", "sensitivity", run.case_arg, "--samples", sa.base_samples,
-                         "--draws", sa.draws, "--seed", sa.seed))
+    parts += [f'<p class="note">{esc(n)}</p>' for n in sa.notes]
+    parts.append(
+        command(
+            "realpolitik",
+            "sensitivity",
+            run.case_arg,
+            "--samples",
+            sa.base_samples,
+            "--draws",
+            sa.draws,
+            "--seed",
+            sa.seed,
+        )
+    )
     return Section("sensitivity", "Sensitivity to the assumptions", "".join(parts))
 
 
@@ -491,47 +630,103 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
 
     data = ("--data-dir", run.data_dir) if run.data_dir else ()
     if not given(res.alliances) and not given(res.alliance_edges):
-        body = ("<p class=\"lead\">The large-N study of every alliance since 1816 is not in this "
-                "report: its datasets are not in the data directory. Import the peacesciencer "
-                "files once, then write the report again:</p>"
-                + command("realpolitik", "data", "import", "DIR", *data)
-                + command("realpolitik", "data", "list", *data))
+        body = (
+            '<p class="lead">The large-N study of every alliance since 1816 is not in this '
+            "report: its datasets are not in the data directory. Import the peacesciencer "
+            "files once, then write the report again:</p>"
+            + command("realpolitik", "data", "import", "DIR", *data)
+            + command("realpolitik", "data", "list", *data)
+        )
         return Section("alliances", "Alliances since 1816", body)
-    parts = ["<p class=\"lead\">Does ideology or interest predict which states ally, era by "
-             "era? Dyad-year logit of alliance onset with dyad-clustered errors; networks of "
-             "the alliances in force in each era.</p>"]
+    parts = [
+        '<p class="lead">Does ideology or interest predict which states ally, era by '
+        "era? Dyad-year logit of alliance onset with dyad-clustered errors; networks of "
+        "the alliances in force in each era.</p>"
+    ]
     if given(res.alliance_edges):
         parts.append(figs.add(alliance_network_chart(res.alliance_edges)))
-        counts = pd.DataFrame([{"era": e, "allied pairs": len(f),
-                                "with defence pledge": int(f["defence"].sum()) if len(f) else 0,
-                                "states": len(set(f["ccode1"]) | set(f["ccode2"]))}
-                               for e, f in res.alliance_edges.items()])
+        counts = pd.DataFrame(
+            [
+                {
+                    "era": e,
+                    "allied pairs": len(f),
+                    "with defence pledge": int(f["defence"].sum()) if len(f) else 0,
+                    "states": len(set(f["ccode1"]) | set(f["ccode2"])),
+                }
+                for e, f in res.alliance_edges.items()
+            ]
+        )
         parts.append(table(counts))
-        parts.append("<p class=\"note\">Edges per era, in Python: "
-                     "<code>alliance_edges(START, END)</code>; the same dyad-years as:</p>")
-        parts.append(command("realpolitik", "alliances", "build", "--from", "1816", "--to", "2018",
-                             "--out", "panel.parquet", *data))
+        parts.append(
+            '<p class="note">Edges per era, in Python: '
+            "<code>alliance_edges(START, END)</code>; the same dyad-years as:</p>"
+        )
+        parts.append(
+            command(
+                "realpolitik",
+                "alliances",
+                "build",
+                "--from",
+                "1816",
+                "--to",
+                "2018",
+                "--out",
+                "panel.parquet",
+                *data,
+            )
+        )
     if given(res.alliances):
         frame = res.alliances.to_frame()
         parts.append(figs.add(alliance_coef_chart(frame)))
         vf = res.alliances.verdict_frame()
-        cols = [c for c in ("era", "years", "n_obs", "n_events", "ideology_ame", "interest_ame",
-                            "diff", "diff_low", "diff_high", "verdict") if c in vf]
-        parts.append(table(vf[cols], {c: "{:+.4f}" for c in ("ideology_ame", "interest_ame",
-                                                              "diff", "diff_low", "diff_high")}))
+        cols = [
+            c
+            for c in (
+                "era",
+                "years",
+                "n_obs",
+                "n_events",
+                "ideology_ame",
+                "interest_ame",
+                "diff",
+                "diff_low",
+                "diff_high",
+                "verdict",
+            )
+            if c in vf
+        ]
+        parts.append(
+            table(
+                vf[cols],
+                {
+                    c: "{:+.4f}"
+                    for c in ("ideology_ame", "interest_ame", "diff", "diff_low", "diff_high")
+                },
+            )
+        )
         outcome = str(frame["outcome"].iloc[0]) if "outcome" in frame and len(frame) else "onset"
         parts.append(command("realpolitik", "alliances", "fit", "--outcome", outcome, *data))
     return Section("alliances", "Alliances since 1816", "".join(parts))
 
 
 def _assumptions_section(case: Case, run: _Run) -> Section:
-    rows = [{"assumption": a.id, "value": a.value, "range": f"[{a.range[0]}, {a.range[1]}]",
-             "unit": a.unit or "", "rationale": a.rationale,
-             "cited": "; ".join(case.cite_labels(a.cite))} for a in case.assumptions]
-    body = ("<p class=\"lead\">Every number in the case that is a judgment rather than a cited "
-            "fact, with the range the sensitivity analysis varies it over.</p>"
-            + (table(pd.DataFrame(rows), {"value": "{:g}"}) if rows else "<p>None.</p>")
-            + command("realpolitik", "case", "show", run.case_arg))
+    rows = [
+        {
+            "assumption": a.id,
+            "value": a.value,
+            "range": f"[{a.range[0]}, {a.range[1]}]",
+            "unit": a.unit or "",
+            "rationale": a.rationale,
+            "cited": "; ".join(case.cite_labels(a.cite)),
+        }
+        for a in case.assumptions
+    ]
+    body = (
+        '<p class="lead">Every number in the case that is a judgment rather than a cited '
+        "fact, with the range the sensitivity analysis varies it over.</p>"
+        + (table(pd.DataFrame(rows), {"value": "{:g}"}) if rows else "<p>None.</p>")
+        + command("realpolitik", "case", "show", run.case_arg)
+    )
     return Section("assumptions", "Assumptions", body)
 
 
@@ -544,12 +739,16 @@ def _sources_section(case: Case) -> Section:
         uses[c.source] = uses.get(c.source, 0) + 1
     items = []
     for s in case.sources:
-        items.append(f"<li id=\"src-{esc(s.id)}\"><strong>{esc(s.author)}</strong> ({esc(s.year)})."
-                     f" <em>{esc(s.title)}</em>. {esc(s.venue)}. <span class=\"note\">[{esc(s.id)};"
-                     f" cited {uses.get(s.id, 0)} times in this case]</span></li>")
-    body = ("<p class=\"lead\">The sources the case is built from. Citations in the timeline "
-            "name the source, the section heading and the footnote.</p>"
-            f"<ol class=\"sources\">{''.join(items)}</ol>")
+        items.append(
+            f'<li id="src-{esc(s.id)}"><strong>{esc(s.author)}</strong> ({esc(s.year)}).'
+            f' <em>{esc(s.title)}</em>. {esc(s.venue)}. <span class="note">[{esc(s.id)};'
+            f" cited {uses.get(s.id, 0)} times in this case]</span></li>"
+        )
+    body = (
+        '<p class="lead">The sources the case is built from. Citations in the timeline '
+        "name the source, the section heading and the footnote.</p>"
+        f'<ol class="sources">{"".join(items)}</ol>'
+    )
     return Section("sources", "Sources", body)
 
 
@@ -564,8 +763,19 @@ def _version() -> str:
 
 
 def report_command(run: _Run) -> list[Any]:
-    parts: list[Any] = ["realpolitik", "report", run.case_arg, "--out", run.out, "--seed", run.seed,
-                        "-n", run.n, "--sensitivity-samples", run.sensitivity_samples]
+    parts: list[Any] = [
+        "realpolitik",
+        "report",
+        run.case_arg,
+        "--out",
+        run.out,
+        "--seed",
+        run.seed,
+        "-n",
+        run.n,
+        "--sensitivity-samples",
+        run.sensitivity_samples,
+    ]
     if run.sensitivity_samples and run.sensitivity_draws != 32:
         parts += ["--sensitivity-draws", run.sensitivity_draws]
     if not run.bayes:
@@ -577,14 +787,16 @@ def report_command(run: _Run) -> list[Any]:
     return parts
 
 
-def render(case: Case, loaded: LoadedCase | None, sections: list[Section], run: _Run,
-           notes: list[str]) -> str:
-    nav = "".join(f"<a href=\"#{esc(s.id)}\">{esc(s.title)}</a>" for s in sections)
-    body = "".join(f"<section id=\"{esc(s.id)}\"><h2>{esc(s.title)}</h2>{s.body}</section>"
-                   for s in sections)
+def render(
+    case: Case, loaded: LoadedCase | None, sections: list[Section], run: _Run, notes: list[str]
+) -> str:
+    nav = "".join(f'<a href="#{esc(s.id)}">{esc(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{esc(s.id)}"><h2>{esc(s.title)}</h2>{s.body}</section>' for s in sections
+    )
     digest = f" · case file SHA-256 <code>{esc(loaded.digest[:16])}</code>" if loaded else ""
     origin = f" · from <code>{esc(loaded.origin)}</code>" if loaded else ""
-    warn = "".join(f"<p class=\"warn\">{esc(n)}</p>" for n in notes)
+    warn = "".join(f'<p class="warn">{esc(n)}</p>' for n in notes)
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -647,8 +859,12 @@ def write_report(
 
     if n < 1:
         raise InputError(f"-n: expected a positive number of paths, got {n}")
-    if sensitivity_samples and (sensitivity_samples < 2 or sensitivity_samples & (sensitivity_samples - 1)):
-        raise InputError(f"--sensitivity-samples: expected 0 or a power of two, got {sensitivity_samples}")
+    if sensitivity_samples and (
+        sensitivity_samples < 2 or sensitivity_samples & (sensitivity_samples - 1)
+    ):
+        raise InputError(
+            f"--sensitivity-samples: expected 0 or a power of two, got {sensitivity_samples}"
+        )
     case, loaded = _resolve_case(case_ref)
     comp = as_compiled(case)
     out = Path(out_dir)
@@ -657,14 +873,24 @@ def write_report(
     try:  # fail before the long computation, not after it
         (out / FIGURES_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{out}: --out: cannot create the report folder ({exc.strerror or exc})") from None
+        raise InputError(
+            f"{out}: --out: cannot create the report folder ({exc.strerror or exc})"
+        ) from None
 
     def say(msg: str) -> None:
         if progress:
             print(f"report: {msg}", file=sys.stderr, flush=True)
 
-    run = _Run(_case_arg(case_ref, loaded), str(out_dir), n, seed, sensitivity_samples,
-               sensitivity_draws, str(data_dir) if data_dir else None, say)
+    run = _Run(
+        _case_arg(case_ref, loaded),
+        str(out_dir),
+        n,
+        seed,
+        sensitivity_samples,
+        sensitivity_draws,
+        str(data_dir) if data_dir else None,
+        say,
+    )
     res = complete(inputs or ReportInputs(), comp, run, include_bayes, alliances, headline_actor)
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
     run.headline_actor = res.headline_actor

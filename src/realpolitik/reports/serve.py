@@ -39,8 +39,10 @@ MAX_N = 20_000
 MAX_WEIGHT = 100.0
 ASSETS = {"explorer.js": "text/javascript", "explorer.css": "text/css"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 @dataclass
@@ -106,8 +108,10 @@ class Explorer:
             origin, text = self._files[name]
             return self.by_text(text, origin)
         if name not in self.builtins:
-            raise InputError(f"case: unknown case '{name}' (built-in cases: "
-                             f"{', '.join(self.builtins) or 'none'})")
+            raise InputError(
+                f"case: unknown case '{name}' (built-in cases: "
+                f"{', '.join(self.builtins) or 'none'})"
+            )
         return self._get(f"builtin:{name}", name, lambda: load(name).case)
 
     def by_text(self, text: str, filename: str = "<uploaded>") -> Loaded:
@@ -136,21 +140,42 @@ class Explorer:
     def summary(self, c: Loaded) -> dict[str, Any]:
         case = c.comp.case
         deciders = {d.actor for d in case.decisions}
-        weights = {r["actor"]: {"ideology": float(r["ideology"]), "interest": float(r["interest"]),
-                                "source": r["source"]} for _, r in c.weights.iterrows()}
+        weights = {
+            r["actor"]: {
+                "ideology": float(r["ideology"]),
+                "interest": float(r["interest"]),
+                "source": r["source"],
+            }
+            for _, r in c.weights.iterrows()
+        }
         return {
             "id": case.id,
             "label": c.label,
             "title": case.title,
             "summary": case.summary,
-            "actors": [{"id": a.id, "name": a.name, "decides": a.id in deciders,
-                        "weights": weights.get(a.id)} for a in case.actors],
-            "decisions": [{"id": d.id, "date": d.date.isoformat(), "actor": d.actor,
-                           "question": d.question, "chosen": d.chosen,
-                           "options": [{"id": o.id, "label": o.label} for o in d.options]}
-                          for d in case.decisions],
-            "outcomes": [{"id": o.id, "label": o.label, "observed": o.observed}
-                         for o in case.outcomes],
+            "actors": [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "decides": a.id in deciders,
+                    "weights": weights.get(a.id),
+                }
+                for a in case.actors
+            ],
+            "decisions": [
+                {
+                    "id": d.id,
+                    "date": d.date.isoformat(),
+                    "actor": d.actor,
+                    "question": d.question,
+                    "chosen": d.chosen,
+                    "options": [{"id": o.id, "label": o.label} for o in d.options],
+                }
+                for d in case.decisions
+            ],
+            "outcomes": [
+                {"id": o.id, "label": o.label, "observed": o.observed} for o in case.outcomes
+            ],
         }
 
     def predict(self, c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str, Any]:
@@ -160,18 +185,28 @@ class Explorer:
         changed: list[str] = []
         for actor, ws in (weights or {}).items():
             if actor not in c.comp.actor_ids:
-                raise InputError(f"weights: unknown actor '{actor}' "
-                                 f"(actors: {', '.join(c.comp.actor_ids)})")
+                raise InputError(
+                    f"weights: unknown actor '{actor}' (actors: {', '.join(c.comp.actor_ids)})"
+                )
             if not isinstance(ws, dict):
-                raise InputError(f"weights.{actor}: expected {{ideology: NUMBER, interest: NUMBER}}")
+                raise InputError(
+                    f"weights.{actor}: expected {{ideology: NUMBER, interest: NUMBER}}"
+                )
             for term, value in ws.items():
                 if term not in ("ideology", "interest"):
-                    raise InputError(f"weights.{actor}: unknown term '{term}' "
-                                     "(terms: ideology, interest)")
-                if isinstance(value, bool) or not isinstance(value, int | float) or \
-                        not math.isfinite(value) or abs(value) > MAX_WEIGHT:
-                    raise InputError(f"weights.{actor}.{term}: expected a number between "
-                                     f"-{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {value!r}")
+                    raise InputError(
+                        f"weights.{actor}: unknown term '{term}' (terms: ideology, interest)"
+                    )
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not math.isfinite(value)
+                    or abs(value) > MAX_WEIGHT
+                ):
+                    raise InputError(
+                        f"weights.{actor}.{term}: expected a number between "
+                        f"-{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {value!r}"
+                    )
                 row = frame["actor"] == actor
                 if float(frame.loc[row, term].iloc[0]) != float(value):
                     changed.append(f"{actor}.{term}={float(value)!r}")
@@ -183,22 +218,51 @@ class Explorer:
         for d in c.comp.case.decisions:
             sub = choices[choices["decision"] == d.id]
             p = dict(zip(sub["option"], sub["frequency"], strict=True))
-            decisions.append({"id": d.id, "actor": d.actor, "date": d.date.isoformat(),
-                              "question": d.question,
-                              "options": [{"id": o.id, "label": o.label, "recorded": o.id == d.chosen,
-                                           "p": float(p.get(o.id, 0.0))} for o in d.options]})
-        outcomes = [{"id": r["outcome"], "label": r["label"], "observed": bool(r["observed"]),
-                     "frequency": float(r["frequency"]), "mc_se": float(r["mc_se"])}
-                    for _, r in res.outcomes.iterrows()]
+            decisions.append(
+                {
+                    "id": d.id,
+                    "actor": d.actor,
+                    "date": d.date.isoformat(),
+                    "question": d.question,
+                    "options": [
+                        {
+                            "id": o.id,
+                            "label": o.label,
+                            "recorded": o.id == d.chosen,
+                            "p": float(p.get(o.id, 0.0)),
+                        }
+                        for o in d.options
+                    ],
+                }
+            )
+        outcomes = [
+            {
+                "id": r["outcome"],
+                "label": r["label"],
+                "observed": bool(r["observed"]),
+                "frequency": float(r["frequency"]),
+                "mc_se": float(r["mc_se"]),
+            }
+            for _, r in res.outcomes.iterrows()
+        ]
         case_arg = shlex.quote(c.label)
         if changed:
-            cmd = (f"realpolitik counterfactual {case_arg} "
-                   + " ".join(f"--weight {w}" for w in changed) + f" -n {n} --seed {seed}")
+            cmd = (
+                f"realpolitik counterfactual {case_arg} "
+                + " ".join(f"--weight {w}" for w in changed)
+                + f" -n {n} --seed {seed}"
+            )
         else:
             cmd = f"realpolitik simulate {case_arg} -n {n} --seed {seed}"
-        return {"case": c.comp.case.id, "n": res.n, "seed": seed, "decisions": decisions,
-                "outcomes": outcomes, "command": cmd,
-                "weights": frame.to_dict("records")}
+        return {
+            "case": c.comp.case.id,
+            "n": res.n,
+            "seed": seed,
+            "decisions": decisions,
+            "outcomes": outcomes,
+            "command": cmd,
+            "weights": frame.to_dict("records"),
+        }
 
 
 def _int(value: Any, name: str, default: int, lo: int, hi: int) -> int:
@@ -237,8 +301,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, obj: Any, status: int = 200) -> None:
-        self._send(status, json.dumps(obj, allow_nan=False).encode("utf-8"),
-                   "application/json; charset=utf-8")
+        self._send(
+            status,
+            json.dumps(obj, allow_nan=False).encode("utf-8"),
+            "application/json; charset=utf-8",
+        )
 
     def _error(self, status: int, message: str, problems: list[str] | None = None) -> None:
         self._json({"error": message, "problems": problems or [message]}, status)
@@ -279,8 +346,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             route(url)
         except InputError as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc).splitlines()[0] if str(exc) else "bad input",
-                        [str(p).lstrip(": ") for p in exc.problems])
+            self._error(
+                HTTPStatus.BAD_REQUEST,
+                str(exc).splitlines()[0] if str(exc) else "bad input",
+                [str(p).lstrip(": ") for p in exc.problems],
+            )
         except RealpolitikError as exc:
             self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc).splitlines()[0])
         except Exception as exc:  # noqa: BLE001 (one bad request must not stop the server)
@@ -289,8 +359,12 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- routes -------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 (the base class names it)
-        routes = {"/": self._page, "/index.html": self._page, "/api/cases": self._cases,
-                  "/api/case": self._case}
+        routes = {
+            "/": self._page,
+            "/index.html": self._page,
+            "/api/cases": self._cases,
+            "/api/case": self._case,
+        }
         routes.update({f"/assets/{name}": self._asset for name in ASSETS})
         self._dispatch(routes)
 
@@ -300,7 +374,9 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch({"/api/validate": self._validate, "/api/predict": self._predict})
 
     def _page(self, url: Any) -> None:
-        body = (resources.files("realpolitik") / "reports" / "assets" / "explorer.html").read_bytes()
+        body = (
+            resources.files("realpolitik") / "reports" / "assets" / "explorer.html"
+        ).read_bytes()
         self._send(200, body, "text/html; charset=utf-8")
 
     def _asset(self, url: Any) -> None:
@@ -309,9 +385,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, body, ASSETS[name] + "; charset=utf-8")
 
     def _cases(self, url: Any) -> None:
-        self._json({"cases": self.explorer.names(), "default": self.explorer.startup
-                    or (self.explorer.builtins[0] if self.explorer.builtins else None),
-                    "n": DEFAULT_N})
+        self._json(
+            {
+                "cases": self.explorer.names(),
+                "default": self.explorer.startup
+                or (self.explorer.builtins[0] if self.explorer.builtins else None),
+                "n": DEFAULT_N,
+            }
+        )
 
     def _case(self, url: Any) -> None:
         name = (parse_qs(url.query).get("name") or [""])[0]
@@ -350,14 +431,17 @@ class Handler(BaseHTTPRequestHandler):
         self._json(ex.predict(c, weights, n, seed))
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8765, case: str | None = None,
-                verbose: bool = False) -> ThreadingHTTPServer:
+def make_server(
+    host: str = "127.0.0.1", port: int = 8765, case: str | None = None, verbose: bool = False
+) -> ThreadingHTTPServer:
     """A ready server (not yet serving); port 0 picks a free port (see `server_address`)."""
     explorer = Explorer(case)
     try:
         server = ThreadingHTTPServer((host, port), Handler)
     except OSError as exc:
-        raise InputError(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+        raise InputError(
+            f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})"
+        ) from None
     server.daemon_threads = True
     server.explorer = explorer  # type: ignore[attr-defined]
     server.verbose = verbose  # type: ignore[attr-defined]
@@ -372,8 +456,13 @@ def url_of(server: ThreadingHTTPServer) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, case: str | None = None,
-          verbose: bool = False, ready: Any = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    case: str | None = None,
+    verbose: bool = False,
+    ready: Any = None,
+) -> None:
     """Serve until interrupted; `ready(url)` is called once the server listens."""
     server = make_server(host, port, case, verbose)
     if ready is not None:

@@ -63,16 +63,16 @@ def resolve(name_or_path: str | Path) -> tuple[str, str]:
     if not path.exists():
         known = ", ".join(builtin_names()) or "none"
         raise InputError(
-            Problem(
-                key, "", f"no such file, and not a built-in case (built-in cases: {known})"
-            )
+            Problem(key, "", f"no such file, and not a built-in case (built-in cases: {known})")
         )
     if path.is_dir():
         raise InputError(Problem(key, "", "is a folder; expected a scenario file (.yaml)"))
     try:
         return str(path), path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError(Problem(key, "", "is not UTF-8 text; expected a YAML scenario file")) from None
+        raise InputError(
+            Problem(key, "", "is not UTF-8 text; expected a YAML scenario file")
+        ) from None
 
 
 def load_case(name_or_path: str | Path) -> Case:
@@ -247,7 +247,9 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{msg[:1].lower()}{msg[1:]} (got {shown})"
 
 
-def translate(exc: ValidationError, data: Any, lines: dict[LinePath, int], origin: str) -> list[Problem]:
+def translate(
+    exc: ValidationError, data: Any, lines: dict[LinePath, int], origin: str
+) -> list[Problem]:
     grouped: dict[LinePath, list[dict[str, Any]]] = {}
     for err in exc.errors():
         grouped.setdefault(_data_path(tuple(err["loc"]), data), []).append(dict(err))

@@ -164,7 +164,9 @@ class Effect(Strict):
     hostility: HostilityEffect | None = None
 
     def kind(self) -> str:
-        kinds = [k for k in ("aid", "transfer", "align", "alliance", "hostility") if getattr(self, k)]
+        kinds = [
+            k for k in ("aid", "transfer", "align", "alliance", "hostility") if getattr(self, k)
+        ]
         return kinds[0] if len(kinds) == 1 else ""
 
 

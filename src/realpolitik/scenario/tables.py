@@ -20,17 +20,37 @@ def actors_table(case: Case) -> pd.DataFrame:
     for a in case.actors:
         for p in a.ideology:
             value, assumption = _q(p.value, case)
-            rows.append({"actor": a.id, "name": a.name, "kind": a.kind, "leader": a.leader,
-                         "date": p.date, "ideology": value, "assumption": assumption,
-                         "cite": "; ".join(case.cite_labels(p.cite))})
+            rows.append(
+                {
+                    "actor": a.id,
+                    "name": a.name,
+                    "kind": a.kind,
+                    "leader": a.leader,
+                    "date": p.date,
+                    "ideology": value,
+                    "assumption": assumption,
+                    "cite": "; ".join(case.cite_labels(p.cite)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def decisions_table(case: Case) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"decision": d.id, "date": d.date, "end": d.end, "precision": d.precision, "actor": d.actor,
-          "question": d.question, "chosen": d.chosen, "n_options": len(d.options),
-          "cite": "; ".join(case.cite_labels(d.cite))} for d in case.decisions]
+        [
+            {
+                "decision": d.id,
+                "date": d.date,
+                "end": d.end,
+                "precision": d.precision,
+                "actor": d.actor,
+                "question": d.question,
+                "chosen": d.chosen,
+                "n_options": len(d.options),
+                "cite": "; ".join(case.cite_labels(d.cite)),
+            }
+            for d in case.decisions
+        ]
     )
 
 
@@ -38,34 +58,82 @@ def options_table(case: Case) -> pd.DataFrame:
     rows = []
     for d in case.decisions:
         for o in d.options:
-            rows.append({"decision": d.id, "date": d.date, "actor": d.actor, "option": o.id,
-                         "label": o.label, "chosen": o.id == d.chosen, "favours": o.favours,
-                         "opposes": o.opposes, "gains": ",".join(o.gains), "gives": ",".join(o.gives),
-                         "risk": o.risk, "rival": o.rival, "security": o.security,
-                         "effects": ",".join(e.kind() for e in o.effects)})
+            rows.append(
+                {
+                    "decision": d.id,
+                    "date": d.date,
+                    "actor": d.actor,
+                    "option": o.id,
+                    "label": o.label,
+                    "chosen": o.id == d.chosen,
+                    "favours": o.favours,
+                    "opposes": o.opposes,
+                    "gains": ",".join(o.gains),
+                    "gives": ",".join(o.gives),
+                    "risk": o.risk,
+                    "rival": o.rival,
+                    "security": o.security,
+                    "effects": ",".join(e.kind() for e in o.effects),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def events_table(case: Case) -> pd.DataFrame:
-    return pd.DataFrame([{"event": e.id, "date": e.date, "label": e.label,
-                          "effects": ",".join(x.kind() for x in e.effects),
-                          "cite": "; ".join(case.cite_labels(e.cite))} for e in case.events])
+    return pd.DataFrame(
+        [
+            {
+                "event": e.id,
+                "date": e.date,
+                "label": e.label,
+                "effects": ",".join(x.kind() for x in e.effects),
+                "cite": "; ".join(case.cite_labels(e.cite)),
+            }
+            for e in case.events
+        ]
+    )
 
 
 def assumptions_table(case: Case) -> pd.DataFrame:
-    return pd.DataFrame([{"assumption": a.id, "value": a.value, "low": a.range[0], "high": a.range[1],
-                          "unit": a.unit, "rationale": a.rationale} for a in case.assumptions])
+    return pd.DataFrame(
+        [
+            {
+                "assumption": a.id,
+                "value": a.value,
+                "low": a.range[0],
+                "high": a.range[1],
+                "unit": a.unit,
+                "rationale": a.rationale,
+            }
+            for a in case.assumptions
+        ]
+    )
 
 
 def sources_table(case: Case) -> pd.DataFrame:
-    return pd.DataFrame([{"source": s.id, "author": s.author, "year": s.year, "title": s.title,
-                          "venue": s.venue} for s in case.sources])
+    return pd.DataFrame(
+        [
+            {"source": s.id, "author": s.author, "year": s.year, "title": s.title, "venue": s.venue}
+            for s in case.sources
+        ]
+    )
 
 
 def figures_table(case: Case) -> pd.DataFrame:
-    return pd.DataFrame([{"figure": f.id, "label": f.label, "value": f.value, "unit": f.unit,
-                          "date": f.date, "doubted": f.doubted,
-                          "cite": "; ".join(case.cite_labels(f.cite))} for f in case.figures])
+    return pd.DataFrame(
+        [
+            {
+                "figure": f.id,
+                "label": f.label,
+                "value": f.value,
+                "unit": f.unit,
+                "date": f.date,
+                "doubted": f.doubted,
+                "cite": "; ".join(case.cite_labels(f.cite)),
+            }
+            for f in case.figures
+        ]
+    )
 
 
 TABLES = {

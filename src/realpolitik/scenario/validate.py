@@ -144,7 +144,9 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
     ck.unique("figures", c.figures)
 
     if c.span.start >= c.span.end:
-        ck.add(("span", "end"), f"expected a date after span.start {c.span.start}, got {c.span.end}")
+        ck.add(
+            ("span", "end"), f"expected a date after span.start {c.span.start}, got {c.span.end}"
+        )
     if c.ideology_scale.low >= c.ideology_scale.high:
         ck.add(("ideology_scale", "high"), "expected ideology_scale.high above ideology_scale.low")
 
@@ -205,7 +207,10 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
             path = ("stakes", i, "valuations", actor_id)
             ck.known(path, actor_id, actors, "actor")
             if isinstance(level, str) and level != "none" and level not in c.scales.value:
-                ck.add(path, f"expected a level from scales.value {_levels(c.scales.value)}, got '{level}'")
+                ck.add(
+                    path,
+                    f"expected a level from scales.value {_levels(c.scales.value)}, got '{level}'",
+                )
 
     _check_decisions(ck, actors, arenas, stakes)
 
@@ -225,7 +230,11 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
         ck.known(path + ("stake",), outcome.stake, stakes, "stake")
         for k, member in enumerate(outcome.members or ()):
             ck.known(path + ("members", k), member, actors, "actor")
-        need = {"prevails": ("actor", "arena"), "alliance": ("members",), "holds": ("actor", "stake")}
+        need = {
+            "prevails": ("actor", "arena"),
+            "alliance": ("members",),
+            "holds": ("actor", "stake"),
+        }
         for key in need[outcome.kind]:
             if getattr(outcome, key) is None:
                 ck.add(path + (key,), f"required for an outcome of kind '{outcome.kind}'")
@@ -270,7 +279,10 @@ def _check_assumptions(ck: Checker) -> None:
     for i, a in enumerate(ck.case.assumptions):
         low, high = a.range
         if low > high:
-            ck.add(("assumptions", i, "range"), f"expected [low, high] with low <= high, got [{low}, {high}]")
+            ck.add(
+                ("assumptions", i, "range"),
+                f"expected [low, high] with low <= high, got [{low}, {high}]",
+            )
         elif not low <= a.value <= high:
             ck.add(
                 ("assumptions", i, "value"),
@@ -294,7 +306,10 @@ def _check_sources(ck: Checker) -> None:
             if body and "__missing__" in body:
                 for heading in body["__missing__"].splitlines():
                     k = s.sections.index(heading)
-                    ck.add(("sources", i, "sections", k), f"heading '{heading}' does not occur in {s.seed}")
+                    ck.add(
+                        ("sources", i, "sections", k),
+                        f"heading '{heading}' does not occur in {s.seed}",
+                    )
 
 
 def _check_citations(ck: Checker, sources: set[str]) -> None:
@@ -309,7 +324,9 @@ def _check_citations(ck: Checker, sources: set[str]) -> None:
         src = smap[obj.source]
         if src.sections:
             if obj.section is None:
-                ck.add(path + ("section",), f"expected a section heading of '{src.id}': {src.sections}")
+                ck.add(
+                    path + ("section",), f"expected a section heading of '{src.id}': {src.sections}"
+                )
                 continue
             if obj.section not in src.sections:
                 ck.add(
@@ -395,7 +412,10 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
                 ck.add(path + ("end",), f"dates out of order: end {d.end} is before date {d.date}")
             _in_span(ck, path + ("end",), d.end)
         if previous is not None and d.date < previous:
-            ck.add(path + ("date",), f"dates out of order: decisions must be chronological; {d.date} follows {previous}")
+            ck.add(
+                path + ("date",),
+                f"dates out of order: decisions must be chronological; {d.date} follows {previous}",
+            )
         previous = d.date
         if not d.cite:
             ck.add(path + ("cite",), "expected at least one citation for a decision")
@@ -414,9 +434,15 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
                 for k, s in enumerate(getattr(o, key)):
                     ck.known(opath + (key, k), s, stakes, "stake")
             if o.risk != "none" and o.risk not in c.scales.risk:
-                ck.add(opath + ("risk",), f"expected a level from scales.risk {_levels(c.scales.risk)}, got '{o.risk}'")
+                ck.add(
+                    opath + ("risk",),
+                    f"expected a level from scales.risk {_levels(c.scales.risk)}, got '{o.risk}'",
+                )
             if o.risk != "none" and o.rival is None:
-                ck.add(opath + ("rival",), "an option with a risk of confrontation must name the rival power")
+                ck.add(
+                    opath + ("rival",),
+                    "an option with a risk of confrontation must name the rival power",
+                )
             if o.security != "none" and o.security not in c.scales.security:
                 ck.add(
                     opath + ("security",),
@@ -425,9 +451,15 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
             for k, effect in enumerate(o.effects):
                 _check_effect(ck, opath + ("effects", k), effect, actors, arenas, stakes)
         if d.chosen not in option_ids:
-            ck.add(path + ("chosen",), f"chosen option '{d.chosen}' is not among the options {sorted(option_ids)}")
+            ck.add(
+                path + ("chosen",),
+                f"chosen option '{d.chosen}' is not among the options {sorted(option_ids)}",
+            )
         if d.arena is None and len(c.arenas) > 1 and any(o.favours or o.opposes for o in d.options):
-            ck.add(path + ("arena",), "several arenas are declared: name the arena this decision is about")
+            ck.add(
+                path + ("arena",),
+                "several arenas are declared: name the arena this decision is about",
+            )
 
 
 def _check_effect(

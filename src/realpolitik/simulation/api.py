@@ -64,12 +64,16 @@ class SimulationResult:
 
     def match_rates(self) -> pd.DataFrame:
         rec = self.choices[self.choices["recorded"]]
-        return rec[["decision", "actor", "option", "frequency"]].rename(
-            columns={"option": "recorded_option", "frequency": "match_rate"}
-        ).reset_index(drop=True)
+        return (
+            rec[["decision", "actor", "option", "frequency"]]
+            .rename(columns={"option": "recorded_option", "frequency": "match_rate"})
+            .reset_index(drop=True)
+        )
 
 
-def fitted_weights(comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None) -> pd.DataFrame:
+def fitted_weights(
+    comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None
+) -> pd.DataFrame:
     """Point weights per actor from a maximum-likelihood fit; 0 (a coin toss among options) for
     actors the record cannot identify or who made no decision."""
     from realpolitik.estimation.api import fit
@@ -97,7 +101,9 @@ def weight_array(comp: Compiled, weights: pd.DataFrame, model: str) -> np.ndarra
     return w
 
 
-def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, model: str) -> dict[str, Any]:
+def resolve_world(
+    comp: Compiled, world: World, base_weights: pd.DataFrame, model: str
+) -> dict[str, Any]:
     """Check a world against the case and turn it into engine arguments; errors name the
     counterfactual file the world came from."""
     try:
@@ -108,7 +114,9 @@ def resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mode
         raise InputError(f"{world.source}: {exc}") from None
 
 
-def _resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, model: str) -> dict[str, Any]:
+def _resolve_world(
+    comp: Compiled, world: World, base_weights: pd.DataFrame, model: str
+) -> dict[str, Any]:
     ids = {e.id: e for e in comp.case.events}
     for e in world.remove_events:
         if e not in ids:
@@ -119,7 +127,9 @@ def _resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mod
             raise InputError(f"move_events: unknown event '{e}' (events: {', '.join(ids)})")
         span = comp.case.span
         if not span.start <= date <= span.end:
-            raise InputError(f"move_events.{e}: {date} is outside the case's span ({span.start} to {span.end})")
+            raise InputError(
+                f"move_events.{e}: {date} is outside the case's span ({span.start} to {span.end})"
+            )
         moved[e] = year_fraction(date)
     forced = {}
     dec = {d.id: (k, d) for k, d in enumerate(comp.decisions)}
@@ -128,17 +138,23 @@ def _resolve_world(comp: Compiled, world: World, base_weights: pd.DataFrame, mod
             raise InputError(f"force: unknown decision '{d_id}'")
         k, d = dec[d_id]
         if opt not in d.option_ids:
-            raise InputError(f"force.{d_id}: unknown option '{opt}' (options: {', '.join(d.option_ids)})")
+            raise InputError(
+                f"force.{d_id}: unknown option '{opt}' (options: {', '.join(d.option_ids)})"
+            )
         forced[k] = d.option_ids.index(opt)
     comp.check_overrides(world.assumptions)
     weights = base_weights.copy()
     terms = MODELS[model]
     for actor, ws in world.weights.items():
         if actor not in comp.actor_ids:
-            raise InputError(f"weights: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+            raise InputError(
+                f"weights: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})"
+            )
         for term, value in ws.items():
             if term not in terms:
-                raise InputError(f"weights.{actor}: unknown term '{term}' for model {model} (terms: {', '.join(terms)})")
+                raise InputError(
+                    f"weights.{actor}: unknown term '{term}' for model {model} (terms: {', '.join(terms)})"
+                )
             if not np.isfinite(float(value)):
                 raise InputError(f"weights.{actor}.{term}: expected a finite number, got {value}")
             weights.loc[weights["actor"] == actor, term] = float(value)
@@ -202,22 +218,45 @@ def simulate(
     world = world or World()
     if model not in MODELS:
         raise InputError(f"--model: expected one of {', '.join(MODELS)}, got '{model}'")
-    base = weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
+    base = (
+        weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
+    )
     args = resolve_world(comp, world, base, model)
     plan = chunks(n, chunk_rows)
-    params = {"n": n, "model": model, "world": world.describe(), "chunk_rows": chunk_rows,
-              "weights": args["weights"].to_dict("records")}
+    params = {
+        "n": n,
+        "model": model,
+        "world": world.describe(),
+        "chunk_rows": chunk_rows,
+        "weights": args["weights"].to_dict("records"),
+    }
     payload = (comp, args["theta"], args["W5"], args["skip"], args["moved"], args["forced"], seed)
     have, key, reused = run_chunks(
-        "simulate", comp, plan, _job, lambda c: (*payload, c), params=params, seed=seed,
+        "simulate",
+        comp,
+        plan,
+        _job,
+        lambda c: (*payload, c),
+        params=params,
+        seed=seed,
         execution=Execution(backend, workers, scheduler, store, progress),
-        scenario_hash=scenario_hash, label=f"simulating {world.name}",
+        scenario_hash=scenario_hash,
+        label=f"simulating {world.name}",
     )
     return _collect(comp, world, n, seed, have, key, reused, backend, args["weights"])
 
 
-def _collect(comp: Compiled, world: World, n: int, seed: int, have: dict[int, dict[str, np.ndarray]],
-             key: str, reused: bool, backend: str, weights: pd.DataFrame) -> SimulationResult:
+def _collect(
+    comp: Compiled,
+    world: World,
+    n: int,
+    seed: int,
+    have: dict[int, dict[str, np.ndarray]],
+    key: str,
+    reused: bool,
+    backend: str,
+    weights: pd.DataFrame,
+) -> SimulationResult:
     order = sorted(have)
     rows = int(sum(int(have[i]["rows"][0]) for i in order))
     outcome_sum = np.sum([have[i]["outcomes"] for i in order], axis=0)
@@ -246,8 +285,9 @@ def _collect(comp: Compiled, world: World, n: int, seed: int, have: dict[int, di
                     "frequency": choice_sum[k, j] / rows,
                 }
             )
-    return SimulationResult(comp.case.id, world, rows, seed, outcomes, pd.DataFrame(recs), key,
-                            reused, backend, weights)
+    return SimulationResult(
+        comp.case.id, world, rows, seed, outcomes, pd.DataFrame(recs), key, reused, backend, weights
+    )
 
 
 # ---- fidelity -----------------------------------------------------------------------------------
@@ -261,19 +301,40 @@ def record_logp(comp: Compiled, weights: pd.DataFrame, model: str) -> tuple[floa
     return float(np.log(path.chosen_prob[0]).sum()), path.chosen_prob[0]
 
 
-def fidelity(case: Any, *, n: int = 10_000, seed: int = 0, backend: str = "local", workers: int = 2,
-             store: Any = None, progress: bool = False) -> pd.DataFrame:
+def fidelity(
+    case: Any,
+    *,
+    n: int = 10_000,
+    seed: int = 0,
+    backend: str = "local",
+    workers: int = 2,
+    store: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Score three agents against the record: the fitted full model, an ideology-only agent
     and an interest-only agent (each fitted to the record), by the log-probability of the
     recorded path, the mean per-decision match rate in simulation, and the share of paths
     that reproduce each observed outcome."""
     comp = as_compiled(case)
     rows = []
-    for label, model in (("fitted (full)", "full"), ("ideology-only", "ideology"), ("interest-only", "interest")):
+    for label, model in (
+        ("fitted (full)", "full"),
+        ("ideology-only", "ideology"),
+        ("interest-only", "interest"),
+    ):
         w = fitted_weights(comp, model)
         logp, probs = record_logp(comp, w, model)
-        sim = simulate(comp, n=n, seed=seed, model=model, weights=w, backend=backend,
-                       workers=workers, store=store, progress=progress)
+        sim = simulate(
+            comp,
+            n=n,
+            seed=seed,
+            model=model,
+            weights=w,
+            backend=backend,
+            workers=workers,
+            store=store,
+            progress=progress,
+        )
         match = sim.match_rates()
         row = {
             "agent": label,
@@ -283,7 +344,9 @@ def fidelity(case: Any, *, n: int = 10_000, seed: int = 0, backend: str = "local
             "mean_match_rate": float(match["match_rate"].mean()),
         }
         for _, o in sim.outcomes.iterrows():
-            row[f"p_{o['outcome']}"] = float(o["frequency"] if o["observed"] else 1 - o["frequency"])
+            row[f"p_{o['outcome']}"] = float(
+                o["frequency"] if o["observed"] else 1 - o["frequency"]
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -297,7 +360,9 @@ def ideological(comp: Compiled, actor: str, base: pd.DataFrame) -> World:
     from realpolitik.estimation.data import choice_data
 
     if actor not in comp.actor_ids:
-        raise InputError(f"--ideological: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})")
+        raise InputError(
+            f"--ideological: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})"
+        )
     data = choice_data(comp, "full")
     mine = data.for_actor(comp.actor_ids.index(actor))
     # the actor's own within-decision SDs, as in its standardised strengths (results.py);
@@ -307,13 +372,24 @@ def ideological(comp: Compiled, actor: str, base: pd.DataFrame) -> World:
     strength = abs(float(row["interest"])) * sd[1]
     if strength < 1e-6:
         strength = 1.0 * sd[0]  # an unidentified actor: one standard deviation of ideology
-    return World(weights={actor: {"ideology": strength / sd[0], "interest": 0.0}},
-                 name=f"ideological {actor}")
+    return World(
+        weights={actor: {"ideology": strength / sd[0], "interest": 0.0}},
+        name=f"ideological {actor}",
+    )
 
 
-def counterfactual(case: Any, world: World, *, n: int = 10_000, seed: int = 0, backend: str = "local",
-                   workers: int = 2, scheduler: str | None = None, store: Any = None,
-                   progress: bool = False) -> pd.DataFrame:
+def counterfactual(
+    case: Any,
+    world: World,
+    *,
+    n: int = 10_000,
+    seed: int = 0,
+    backend: str = "local",
+    workers: int = 2,
+    scheduler: str | None = None,
+    store: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Outcome distribution of a changed world against the baseline, same seed, with the
     Monte Carlo standard error of each difference."""
     comp = as_compiled(case)
@@ -321,8 +397,15 @@ def counterfactual(case: Any, world: World, *, n: int = 10_000, seed: int = 0, b
     # that changes assumptions refits the weights under them, as `simulate` does
     base_w = fitted_weights(comp, "full")
     alt_w = fitted_weights(comp, "full", world.assumptions) if world.assumptions else base_w
-    common = {"n": n, "seed": seed, "backend": backend, "workers": workers, "scheduler": scheduler,
-              "store": store, "progress": progress}
+    common = {
+        "n": n,
+        "seed": seed,
+        "backend": backend,
+        "workers": workers,
+        "scheduler": scheduler,
+        "store": store,
+        "progress": progress,
+    }
     base = simulate(comp, world=World(), weights=base_w, **common)
     alt = simulate(comp, world=world, weights=alt_w, **common)
     out = base.outcomes[["outcome", "label", "observed"]].copy()
@@ -369,11 +452,15 @@ def load_world(path: str | Path) -> World:
     except ValueError as exc:  # a YAML date that is not a date, e.g. 1945-13-01
         raise InputError(f"{p}: malformed YAML value: {exc}") from None
     if not isinstance(data, dict):
-        raise InputError(f"{p}: expected a mapping with weights/remove_events/move_events/assumptions/force")
+        raise InputError(
+            f"{p}: expected a mapping with weights/remove_events/move_events/assumptions/force"
+        )
     allowed = {"name", "weights", "remove_events", "move_events", "assumptions", "force"}
     extra = sorted(set(data) - allowed)
     if extra:
-        raise InputError(f"{p}: {extra[0]}: unknown field (expected one of {', '.join(sorted(allowed))})")
+        raise InputError(
+            f"{p}: {extra[0]}: unknown field (expected one of {', '.join(sorted(allowed))})"
+        )
 
     def mapping(key: str, expected: str) -> dict[Any, Any]:
         value = data.get(key) or {}

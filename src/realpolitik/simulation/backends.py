@@ -59,7 +59,9 @@ class DaskBackend(Backend):
             try:
                 self.client = Client(address, timeout="10s")
             except OSError as exc:
-                raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address} ({exc})") from None
+                raise InputError(
+                    f"--scheduler: cannot reach a Dask scheduler at {address} ({exc})"
+                ) from None
         else:
             self._cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"

@@ -80,16 +80,21 @@ def run_chunks(
     key = run_key(kind, params, seed, scen)
     have: dict[int, Arrays] = {}
     store = execution.store
-    db = RunStore(default_store_path() if store is True else store) if store not in (None, False) else None
+    db = (
+        RunStore(default_store_path() if store is True else store)
+        if store not in (None, False)
+        else None
+    )
     try:
         if db is not None:
             have = db.begin(key, kind, comp.case.id, scen, seed, params, len(plan))
         reused = len(have) == len(plan)
         todo = [c for c in plan if c[0] not in have]
         if todo:
-            with make_backend(execution.backend, execution.workers, execution.scheduler) as be, Progress(
-                execution.progress, len(todo), label or kind
-            ) as advance:
+            with (
+                make_backend(execution.backend, execution.workers, execution.scheduler) as be,
+                Progress(execution.progress, len(todo), label or kind) as advance,
+            ):
                 for args, result in be.map(job, [make_args(c) for c in todo]):
                     index = args[-1][0]
                     have[index] = result

@@ -71,8 +71,14 @@ def _actor_blocks(comp: Compiled, actors: list[int]) -> dict[int, dict[str, Any]
     for a in actors:
         ks = [k for k, d in enumerate(comp.decisions) if d.actor == a]
         sizes = [len(comp.decisions[k].option_ids) for k in ks]
-        chosen = np.concatenate([np.eye(s)[comp.decisions[k].chosen] for k, s in zip(ks, sizes, strict=True)])
-        blocks[a] = {"decisions": ks, "starts": np.r_[0, np.cumsum(sizes)[:-1]].astype(int), "chosen": chosen}
+        chosen = np.concatenate(
+            [np.eye(s)[comp.decisions[k].chosen] for k, s in zip(ks, sizes, strict=True)]
+        )
+        blocks[a] = {
+            "decisions": ks,
+            "starts": np.r_[0, np.cumsum(sizes)[:-1]].astype(int),
+            "chosen": chosen,
+        }
     return blocks
 
 
@@ -93,7 +99,9 @@ def _evaluate(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     blocks = _actor_blocks(comp, actors)
     for i, a in enumerate(actors):
         b = blocks[a]
-        Z = np.concatenate([design("full", comp, record.features[k], theta) for k in b["decisions"]], axis=1)
+        Z = np.concatenate(
+            [design("full", comp, record.features[k], theta) for k in b["decisions"]], axis=1
+        )
         w = fit_rows(Z, b["chosen"], b["starts"], sd)
         W[:, a, :] = w
         strength_i = w[:, 0] * _within_sd(Z[..., 0], b["starts"])
@@ -131,7 +139,9 @@ def sensitivity(
 
     comp = as_compiled(case)
     if base_samples < 2 or base_samples & (base_samples - 1):
-        raise InputError(f"--samples: expected a power of two (Sobol sequences), got {base_samples}")
+        raise InputError(
+            f"--samples: expected a power of two (Sobol sequences), got {base_samples}"
+        )
     if draws < 1:
         raise InputError(f"--draws: expected at least 1 path per setting, got {draws}")
     names = list(comp.assumption_ids)
@@ -139,8 +149,11 @@ def sensitivity(
     varying = bounds[:, 1] > bounds[:, 0]
     if not varying.any():
         raise InputError(f"{comp.case.id}: no assumption has a range to vary")
-    problem = {"num_vars": int(varying.sum()), "names": [n for n, v in zip(names, varying, strict=True) if v],
-               "bounds": bounds[varying].tolist()}
+    problem = {
+        "num_vars": int(varying.sum()),
+        "names": [n for n, v in zip(names, varying, strict=True) if v],
+        "bounds": bounds[varying].tolist(),
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sample = sobol_sample.sample(problem, base_samples, calc_second_order=False, seed=seed)
@@ -153,12 +166,23 @@ def sensitivity(
 
     per_chunk = max(1, ROWS_PER_CHUNK // draws)
     plan = chunks(theta.shape[0], per_chunk)
-    params = {"base_samples": base_samples, "draws": draws, "names": problem["names"], "rows": per_chunk}
+    params = {
+        "base_samples": base_samples,
+        "draws": draws,
+        "names": problem["names"],
+        "rows": per_chunk,
+    }
     have, key, reused = run_chunks(
-        "sensitivity", comp, plan, _evaluate,
+        "sensitivity",
+        comp,
+        plan,
+        _evaluate,
         lambda c: (comp, theta[c[1] : c[1] + c[2]], draws, seed, actors, sd, c),
-        params=params, seed=seed, execution=Execution(backend, workers, scheduler, store, progress),
-        scenario_hash=scenario_hash, label="sensitivity",
+        params=params,
+        seed=seed,
+        execution=Execution(backend, workers, scheduler, store, progress),
+        scenario_hash=scenario_hash,
+        label="sensitivity",
     )
     diff = np.concatenate([have[i]["diff"] for i in sorted(have)])
     outs = np.concatenate([have[i]["outcomes"] for i in sorted(have)])
@@ -172,23 +196,52 @@ def sensitivity(
     notes = []
     for name, Y in columns.items():
         if np.std(Y) < MIN_SD:
-            notes.append(f"{name} barely varies over the assumption ranges (mean {Y.mean():.4g}, "
-                         f"sd {np.std(Y):.2g} < {MIN_SD}); no indices computed")
+            notes.append(
+                f"{name} barely varies over the assumption ranges (mean {Y.mean():.4g}, "
+                f"sd {np.std(Y):.2g} < {MIN_SD}); no indices computed"
+            )
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sobol_analyze.analyze(problem, Y, calc_second_order=False, num_resamples=200, seed=seed)
+            res = sobol_analyze.analyze(
+                problem, Y, calc_second_order=False, num_resamples=200, seed=seed
+            )
         for k, assumption in enumerate(problem["names"]):
-            rows.append({"output": name, "assumption": assumption, "S1": float(res["S1"][k]),
-                         "S1_conf": float(res["S1_conf"][k]), "ST": float(res["ST"][k]),
-                         "ST_conf": float(res["ST_conf"][k])})
+            rows.append(
+                {
+                    "output": name,
+                    "assumption": assumption,
+                    "S1": float(res["S1"][k]),
+                    "S1_conf": float(res["S1_conf"][k]),
+                    "ST": float(res["ST"][k]),
+                    "ST_conf": float(res["ST_conf"][k]),
+                }
+            )
     indices = pd.DataFrame(rows, columns=["output", "assumption", "S1", "S1_conf", "ST", "ST_conf"])
     share = pd.DataFrame(
-        [{"actor": comp.actor_ids[a], "share_interest_outweighs": float(np.mean(diff[:, i] > 0)),
-          "settings": diff.shape[0]} for i, a in enumerate(actors)]
+        [
+            {
+                "actor": comp.actor_ids[a],
+                "share_interest_outweighs": float(np.mean(diff[:, i] > 0)),
+                "settings": diff.shape[0],
+            }
+            for i, a in enumerate(actors)
+        ]
     )
     outputs = pd.DataFrame(theta, columns=names)
     for name, Y in columns.items():
         outputs[name] = Y
-    return SensitivityResult(comp.case.id, indices, share, outputs, theta, names, base_samples, draws,
-                             seed, key, reused, notes)
+    return SensitivityResult(
+        comp.case.id,
+        indices,
+        share,
+        outputs,
+        theta,
+        names,
+        base_samples,
+        draws,
+        seed,
+        key,
+        reused,
+        notes,
+    )

@@ -43,7 +43,13 @@ def default_store_path() -> Path:
 
 def run_key(kind: str, params: dict[str, Any], seed: int, scenario_hash: str) -> str:
     blob = json.dumps(
-        {"kind": kind, "params": params, "seed": seed, "scenario": scenario_hash, "version": __version__},
+        {
+            "kind": kind,
+            "params": params,
+            "seed": seed,
+            "scenario": scenario_hash,
+            "version": __version__,
+        },
         sort_keys=True,
         default=str,
     )
@@ -73,24 +79,47 @@ class RunStore:
             self.con = duckdb.connect(str(self.path))
             self.con.execute(SCHEMA)
         except (OSError, duckdb.Error) as exc:
-            reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
-            raise InputError(f"{self.path}: --store: cannot open the run store ({reason})") from None
+            reason = (
+                getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+            )
+            raise InputError(
+                f"{self.path}: --store: cannot open the run store ({reason})"
+            ) from None
 
     def close(self) -> None:
         self.con.close()
 
-    def begin(self, key: str, kind: str, case_id: str, scenario_hash: str, seed: int,
-              params: dict[str, Any], n_chunks: int) -> dict[int, dict[str, np.ndarray]]:
+    def begin(
+        self,
+        key: str,
+        kind: str,
+        case_id: str,
+        scenario_hash: str,
+        seed: int,
+        params: dict[str, Any],
+        n_chunks: int,
+    ) -> dict[int, dict[str, np.ndarray]]:
         """Register a run (if new) and return the chunks it already has."""
         row = self.con.execute("SELECT run_key FROM runs WHERE run_key = ?", [key]).fetchone()
         if row is None:
             self.con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [key, kind, case_id, scenario_hash, __version__, seed,
-                 json.dumps(params, sort_keys=True, default=str), n_chunks, dt.datetime.now()],
+                [
+                    key,
+                    kind,
+                    case_id,
+                    scenario_hash,
+                    __version__,
+                    seed,
+                    json.dumps(params, sort_keys=True, default=str),
+                    n_chunks,
+                    dt.datetime.now(),
+                ],
             )
             return {}
-        got = self.con.execute("SELECT chunk, payload FROM chunks WHERE run_key = ?", [key]).fetchall()
+        got = self.con.execute(
+            "SELECT chunk, payload FROM chunks WHERE run_key = ?", [key]
+        ).fetchall()
         return {int(c): unpack(bytes(p)) for c, p in got}
 
     def is_complete(self, key: str) -> str | None:
@@ -104,7 +133,9 @@ class RunStore:
         )
 
     def finish(self, key: str) -> None:
-        self.con.execute("UPDATE runs SET completed = ? WHERE run_key = ?", [dt.datetime.now(), key])
+        self.con.execute(
+            "UPDATE runs SET completed = ? WHERE run_key = ?", [dt.datetime.now(), key]
+        )
 
     def runs(self) -> Any:
         return self.con.execute(
