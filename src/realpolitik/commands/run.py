@@ -94,4 +94,4 @@ def run(
 
         inputs = ReportInputs(fit=mle, bayes=posterior, fidelity=fid, counterfactual=cf)
         path = write_report(case_ref, out, n=n, seed=seed, inputs=inputs, progress=progress)
-        console.print(f"report: {path}")
+        console.print(f"report: {path.resolve()}")
