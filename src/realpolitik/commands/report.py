@@ -87,7 +87,7 @@ def report(
         headline_actor=headline_actor,
         progress=progress_enabled(),
     )
-    click.echo(str(path))
+    click.echo(str(path.resolve()))
 
 
 @click.command()

@@ -22,12 +22,10 @@ from realpolitik.commands.fit import parse_assignments
 from realpolitik.errors import InputError
 
 
-def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that runs the engine."""
+def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of every command that runs the engine: seed, where it runs, where runs are
+    kept, and the output format."""
     opts = [
-        click.option(
-            "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."
-        ),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option(
             "--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True
@@ -54,6 +52,14 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
+
+
+def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The execution options plus the number of Monte Carlo paths."""
+    fn = execution_options(fn)
+    return click.option(
+        "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."
+    )(fn)
 
 
 def store_arg(store: str | None, no_store: bool) -> str | bool:
@@ -303,16 +309,7 @@ def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> N
 @click.option(
     "--draws", type=int, default=64, show_default=True, help="Simulated paths per setting."
 )
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--scheduler", metavar="ADDRESS")
-@click.option("--store", metavar="PATH")
-@click.option("--no-store", is_flag=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.option(
-    "--csv", "csv", metavar="FILE", help="Write the Sobol indices (.csv, .parquet, .dta)."
-)
+@execution_options
 def sensitivity(
     case_ref: str,
     base_samples: int,
