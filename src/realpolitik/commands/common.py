@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,15 +19,10 @@ err_console = Console(stderr=True)
 DEFAULT_CASE = "east-asia-1945"
 
 
-def emit_frame(frame: pd.DataFrame, as_json: bool, csv: str | None, title: str = "") -> bool:
-    """Print JSON, or write a table file; return True when the caller need not print more."""
-    if csv:
-        path = write_table(frame, csv)
-        err_console.print(f"wrote {path}")
-    if as_json:
-        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
-        return True
-    return False
+def write_option_table(frame: pd.DataFrame, path: str | None) -> None:
+    """Write the table a --csv option names (format by extension) and say where."""
+    if path:
+        err_console.print(f"wrote {write_table(frame, path)}")
 
 
 def rich_table(frame: pd.DataFrame, title: str = "", floats: str = "{:.3f}") -> Table:
@@ -52,10 +46,6 @@ def dump_json(obj: Any) -> None:
 
 def progress_enabled() -> bool:
     return sys.stderr.isatty()
-
-
-def out_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
 
 
 def check_headline_actor(comp: Any, actor: str) -> None:

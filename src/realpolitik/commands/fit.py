@@ -6,7 +6,13 @@ import click
 import numpy as np
 import pandas as pd
 
-from realpolitik.commands.common import DEFAULT_CASE, console, dump_json, emit_frame, rich_table
+from realpolitik.commands.common import (
+    DEFAULT_CASE,
+    console,
+    dump_json,
+    rich_table,
+    write_option_table,
+)
 from realpolitik.errors import InputError
 
 TABLES = {
@@ -125,8 +131,7 @@ def fit(
     )
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
-    if csv:
-        emit_frame(chosen, False, csv)
+    write_option_table(chosen, csv)
     if as_json:
         dump_json(
             {

@@ -13,10 +13,10 @@ from realpolitik.commands.common import (
     DEFAULT_CASE,
     console,
     dump_json,
-    emit_frame,
     err_console,
     progress_enabled,
     rich_table,
+    write_option_table,
 )
 from realpolitik.commands.fit import parse_assignments
 from realpolitik.errors import InputError
@@ -123,8 +123,7 @@ def simulate(
         "decisions": len(match),
         "run_key": res.run_key,
     }
-    if csv:
-        emit_frame(res.outcomes, False, csv)
+    write_option_table(res.outcomes, csv)
     if as_json:
         dump_json(
             {
@@ -254,8 +253,7 @@ def counterfactual(
         store=store_arg(store, no_store),
         progress=progress_enabled(),
     )
-    if csv:
-        emit_frame(table, False, csv)
+    write_option_table(table, csv)
     if as_json:
         dump_json(
             {
@@ -340,8 +338,7 @@ def sensitivity(
         progress=progress_enabled(),
     )
     reuse_note(res.reused, res.run_key)
-    if csv:
-        emit_frame(res.indices, False, csv)
+    write_option_table(res.indices, csv)
     if as_json:
         dump_json(
             {

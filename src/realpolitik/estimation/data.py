@@ -121,7 +121,6 @@ def choice_data(
 def options_frame(comp: Compiled, theta: np.ndarray | None = None) -> pd.DataFrame:
     """Tidy table of every option's five features and both model terms on the recorded path."""
     data = choice_data(comp, "components", theta)
-    full = choice_data(comp, "full", theta)
     rows = []
     for i in range(len(data.Z)):
         k = data.decisions[data.group[i]]
@@ -134,6 +133,6 @@ def options_frame(comp: Compiled, theta: np.ndarray | None = None) -> pd.DataFra
             "chosen": bool(data.chosen[i]),
         }
         row.update({f: float(data.X5[i, n]) for n, f in enumerate(FEATURES)})
-        row["interest"] = float(full.Z[i, 1])
+        row["interest"] = float(data.N[i])
         rows.append(row)
     return pd.DataFrame(rows)

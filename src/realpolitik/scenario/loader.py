@@ -7,7 +7,6 @@ Every problem in a file is collected and raised together as one `InputError`, on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -266,8 +265,3 @@ def translate(
         problems.append(Problem(origin, field_name(path), message, line_of(lines, path)))
     problems.sort(key=lambda p: (p.line or 0, p.field))
     return problems
-
-
-def iter_problems(exc: InputError) -> Iterator[str]:
-    for p in exc.problems:
-        yield str(p)

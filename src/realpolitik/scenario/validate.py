@@ -355,10 +355,6 @@ def _check_citations(ck: Checker, sources: set[str]) -> None:
                         )
 
 
-# fields where a literal number is a cited fact, not a judgment
-LITERAL_OK = {("figures", "value")}
-
-
 def _check_quantities(ck: Checker, assumptions: set[str]) -> None:
     for path, obj in walk(ck.case):
         if isinstance(obj, Ref):

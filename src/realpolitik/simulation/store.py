@@ -122,10 +122,6 @@ class RunStore:
         ).fetchall()
         return {int(c): unpack(bytes(p)) for c, p in got}
 
-    def is_complete(self, key: str) -> str | None:
-        row = self.con.execute("SELECT completed FROM runs WHERE run_key = ?", [key]).fetchone()
-        return str(row[0]) if row and row[0] is not None else None
-
     def save_chunk(self, key: str, chunk: int, arrays: dict[str, np.ndarray]) -> None:
         self.con.execute(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
