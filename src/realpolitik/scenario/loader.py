@@ -7,6 +7,7 @@ Every problem in a file is collected and raised together as one `InputError`, on
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from realpolitik.errors import InputError, Problem
+from realpolitik.scenario.safe_yaml import load_yaml, read_text
 from realpolitik.scenario.schema import Case
 
 LinePath = tuple[str | int, ...]
@@ -59,19 +61,12 @@ def resolve(name_or_path: str | Path) -> tuple[str, str]:
     if key in builtin_names():
         return f"<built-in {key}>", builtin_text(key)
     path = Path(key)
-    if not path.exists():
+    if not os.path.lexists(path):
         known = ", ".join(builtin_names()) or "none"
         raise InputError(
             Problem(key, "", f"no such file, and not a built-in case (built-in cases: {known})")
         )
-    if path.is_dir():
-        raise InputError(Problem(key, "", "is a folder; expected a scenario file (.yaml)"))
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(
-            Problem(key, "", "is not UTF-8 text; expected a YAML scenario file")
-        ) from None
+    return str(path), read_text(path, "scenario file")
 
 
 def load_case(name_or_path: str | Path) -> Case:
@@ -101,31 +96,9 @@ def parse(text: str, origin: str = "<string>") -> Case:
 # ---- YAML with line numbers ---------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader, except that an impossible date (1945-02-30) stays text for the schema to report."""
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-
-
 def read_yaml(text: str, origin: str) -> tuple[Any, dict[LinePath, int]]:
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(Problem(origin, "", f"malformed YAML: {what}", line)) from None
-    except RecursionError:
-        raise InputError(Problem(origin, "", "malformed YAML: nested too deeply", None)) from None
+    """The data and the line of every field; the YAML is read by `safe_yaml` (see there)."""
+    data, node = load_yaml(text, origin)  # no aliases, bounded depth, size and node count
     if not isinstance(data, dict):
         raise InputError(Problem(origin, "", "expected a mapping of scenario fields at the top", 1))
     lines: dict[LinePath, int] = {}
@@ -148,11 +121,10 @@ def _index(
     path: LinePath,
     lines: dict[LinePath, int],
     duplicates: list[tuple[LinePath, int]],
-    above: frozenset[int] = frozenset(),
 ) -> None:
-    if node is None or id(node) in above:  # an alias that contains itself
+    """Record the line of every field (a tree: the reader refuses aliases, bounds the depth)."""
+    if node is None:
         return
-    above = above | {id(node)}
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -163,10 +135,10 @@ def _index(
                 continue
             seen.add(child[-1])
             lines[child] = key.start_mark.line + 1
-            _index(value, child, lines, duplicates, above)
+            _index(value, child, lines, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, path + (i,), lines, duplicates, above)
+            _index(item, path + (i,), lines, duplicates)
 
 
 def line_of(lines: dict[LinePath, int], path: LinePath) -> int | None:

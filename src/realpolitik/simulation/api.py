@@ -432,25 +432,10 @@ def _choice_shift(base: SimulationResult, alt: SimulationResult) -> pd.DataFrame
 def load_world(path: str | Path) -> World:
     """Read a counterfactual file (YAML): name, weights, remove_events, move_events,
     assumptions, force."""
-    import yaml
+    from realpolitik.scenario.safe_yaml import load_yaml, read_text
 
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such counterfactual file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a folder; expected a counterfactual file (.yaml)") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: is not UTF-8 text; expected a YAML counterfactual file") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise InputError(f"{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    except ValueError as exc:  # a YAML date that is not a date, e.g. 1945-13-01
-        raise InputError(f"{p}: malformed YAML value: {exc}") from None
+    data, _ = load_yaml(read_text(p, "counterfactual file"), str(p))
     if not isinstance(data, dict):
         raise InputError(
             f"{p}: expected a mapping with weights/remove_events/move_events/assumptions/force"

@@ -1,0 +1,195 @@
+"""Read untrusted YAML files and text without letting them exhaust the machine.
+
+One reader for every YAML the tool accepts (case files, counterfactual files, explorer
+uploads). The rules, also in docs/scenario-format.md ("Limits"):
+
+- only regular files are read (no folders, named pipes, devices such as /dev/zero); a file is
+  opened without blocking and checked with fstat before a byte is read;
+- at most `max_bytes()` bytes (20 MB by default; `REALPOLITIK_MAX_FILE_MB` overrides it), read
+  with a bound, so a file whose size is not what `stat` says (/proc) cannot grow the process;
+- strict UTF-8;
+- no anchors (`&name`) or aliases (`*name`): they are refused while the document is composed,
+  before any of it is expanded (a few hundred bytes of nested aliases can stand for billions
+  of nodes);
+- nesting at most MAX_DEPTH levels and at most `max_nodes()` nodes (2,000,000 by default;
+  `REALPOLITIK_MAX_YAML_NODES` overrides it);
+- every failure, OS errors included, is an `InputError` of one line naming the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
+
+from realpolitik.errors import InputError, Problem
+
+DEFAULT_MAX_MB = 20
+DEFAULT_MAX_NODES = 2_000_000
+MAX_DEPTH = 100
+SIZE_ENV = "REALPOLITIK_MAX_FILE_MB"
+NODES_ENV = "REALPOLITIK_MAX_YAML_NODES"
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name}: expected a positive number, got '{raw}'") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise InputError(f"{name}: expected a positive number, got '{raw}'")
+    return value
+
+
+def max_bytes() -> int:
+    """The largest file read, in bytes (REALPOLITIK_MAX_FILE_MB megabytes, default 20)."""
+    return int(_env_number(SIZE_ENV, DEFAULT_MAX_MB) * 1_000_000)
+
+
+def max_nodes() -> int:
+    """The most YAML nodes composed from one document (REALPOLITIK_MAX_YAML_NODES)."""
+    return int(_env_number(NODES_ENV, DEFAULT_MAX_NODES))
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, "") or type(exc).__name__
+
+
+def read_text(path: str | Path, what: str = "scenario file") -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes()` bytes; else one InputError."""
+    p = str(path)
+    limit = max_bytes()
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise InputError(Problem(p, "", f"no such file; expected a {what}")) from None
+    except IsADirectoryError:
+        raise InputError(Problem(p, "", f"is a folder; expected a {what} (.yaml)")) from None
+    except OSError as exc:
+        raise InputError(Problem(p, "", f"cannot open ({_os_reason(exc)})")) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(Problem(p, "", f"is a folder; expected a {what} (.yaml)"))
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                Problem(
+                    p, "", f"is not a regular file (a pipe, socket or device); expected a {what}"
+                )
+            )
+        if info.st_size > limit:
+            raise InputError(Problem(p, "", _too_big(info.st_size, limit)))
+        chunks: list[bytes] = []
+        got = 0
+        while got <= limit:
+            block = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not block:
+                break
+            chunks.append(block)
+            got += len(block)
+        if got > limit:
+            raise InputError(Problem(p, "", _too_big(got, limit, at_least=True)))
+    except OSError as exc:
+        raise InputError(Problem(p, "", f"cannot read ({_os_reason(exc)})")) from None
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(p, "", f"is not UTF-8 text (byte {exc.start}); expected a YAML {what}")
+        ) from None
+
+
+def _too_big(size: int, limit: int, at_least: bool = False) -> str:
+    more = "more than " if at_least else ""
+    return f"file is {more}{size:,} bytes; the limit is {limit:,} (set {SIZE_ENV} to raise it)"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases, bounds depth and node count, and keeps an
+    impossible date (1945-02-30) as text for the schema to report."""
+
+    def __init__(self, stream: str, node_budget: int) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._budget = node_budget
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed; write the value out in full",
+                event.start_mark,
+            )
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"anchors (&{event.anchor}) are not allowed; write the value out in full",
+                event.start_mark,
+            )
+        self._nodes += 1
+        if self._nodes > self._budget:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"more than {self._budget:,} values (set {NODES_ENV} to raise the limit)",
+                event.start_mark,
+            )
+        deeper = isinstance(event, CollectionStartEvent)
+        if deeper:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if deeper:
+                self._depth -= 1
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def load_yaml(text: str, origin: str) -> tuple[Any, yaml.Node | None]:
+    """(data, node) of a single YAML document, or one InputError naming `origin` and the line."""
+    limit = max_bytes()
+    if len(text) > limit:
+        raise InputError(Problem(origin, "", _too_big(len(text), limit)))
+    loader = _Loader(text, max_nodes())
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or (str(exc).splitlines() or ["error"])[0]
+        raise InputError(Problem(origin, "", f"malformed YAML: {what}", line)) from None
+    except RecursionError:  # cannot happen below MAX_DEPTH; kept as a last guard
+        raise InputError(Problem(origin, "", "malformed YAML: nested too deeply")) from None
+    except (ValueError, OverflowError, TypeError) as exc:  # a value the constructor rejects
+        raise InputError(Problem(origin, "", f"malformed YAML value: {exc}")) from None
+    finally:
+        loader.dispose()
+    return data, node
