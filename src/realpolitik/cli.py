@@ -72,13 +72,29 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except click.UsageError as exc:
+        # one line, exit status 2: which command, what was wrong, where help is
+        ctx = exc.ctx
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        click.echo(f"error: {where}{message}{hint}", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(exc.exit_code)
     except RealpolitikError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             click.echo(f"error: {line}", err=True)
         sys.exit(exc.exit_code)
+    except RecursionError:
+        click.echo("error: input nested too deeply", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # a file the command was told to read or write (e.g. --csv in a folder that is not there)
+        name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        click.echo(f"error: {name}{exc.strerror or exc}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -11,12 +11,73 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from realpolitik import limits
 from realpolitik.export import write_table
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True)
 
 DEFAULT_CASE = "east-asia-1945"
+
+# ---- bounded numeric options (limits in realpolitik.limits), checked before any work --------
+
+
+class PowerOfTwo(click.IntRange):
+    """A whole number in a range that is a power of two (or 0 when `zero` allows it)."""
+
+    name = "power of two"
+
+    def __init__(self, min: int, max: int, zero: bool = False) -> None:  # noqa: A002
+        super().__init__(0 if zero else min, max)
+        self.zero = zero
+        self.lowest = min
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        n = super().convert(value, param, ctx)
+        if n == 0 and self.zero:
+            return n
+        if n < self.lowest or n & (n - 1):
+            self.fail(f"{n} is not a power of two from {self.lowest} to {self.max}", param, ctx)
+        return n
+
+
+SEED = click.IntRange(0, limits.MAX_SEED)
+PATHS = click.IntRange(1, limits.MAX_PATHS)
+SAMPLES = PowerOfTwo(2, limits.MAX_SAMPLES)
+SAMPLES_OR_ZERO = PowerOfTwo(2, limits.MAX_SAMPLES, zero=True)
+DRAWS = click.IntRange(1, limits.MAX_DRAWS)
+WORKERS = click.IntRange(1, limits.MAX_WORKERS)
+STEPS = click.IntRange(20, limits.MAX_STEPS)
+
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ws", "wss", "ucx")
+
+
+def scheduler_address(ctx: Any, param: Any, value: str | None) -> str | None:
+    """--scheduler: a Dask scheduler address SCHEME://HOST:PORT (or HOST:PORT, taken as tcp)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    text = value if "://" in value else f"tcp://{value}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in SCHEDULER_SCHEMES
+        or not parts.hostname
+        or (port is None and parts.scheme != "inproc")
+    ):
+        raise click.BadParameter(
+            f"expected SCHEME://HOST:PORT with SCHEME one of {', '.join(SCHEDULER_SCHEMES)}, "
+            f"got '{value}'",
+            ctx,
+            param,
+        )
+    return text
 
 
 def write_option_table(frame: pd.DataFrame, path: str | None) -> None:

@@ -8,6 +8,8 @@ import pandas as pd
 
 from realpolitik.commands.common import (
     DEFAULT_CASE,
+    SEED,
+    STEPS,
     console,
     dump_json,
     rich_table,
@@ -82,9 +84,9 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     show_default=True,
 )
 @click.option("--method", type=click.Choice(["mle", "bayes"]), default="mle", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for draws and MCMC.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for draws and MCMC.")
 @click.option(
-    "--steps", type=int, default=3000, show_default=True, help="MCMC steps per chain (bayes)."
+    "--steps", type=STEPS, default=3000, show_default=True, help="MCMC steps per chain (bayes)."
 )
 @click.option(
     "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."

@@ -6,6 +6,10 @@ import click
 
 from realpolitik.commands.common import (
     DEFAULT_CASE,
+    DRAWS,
+    PATHS,
+    SAMPLES_OR_ZERO,
+    SEED,
     check_headline_actor,
     err_console,
     progress_enabled,
@@ -22,19 +26,19 @@ from realpolitik.commands.common import (
     help="Report folder: report.html and figures/ (PNG and SVG).",
 )
 @click.option(
-    "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths per world."
+    "-n", "n", type=PATHS, default=10_000, show_default=True, help="Monte Carlo paths per world."
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--sensitivity-samples",
-    type=int,
+    type=SAMPLES_OR_ZERO,
     default=64,
     show_default=True,
     help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.",
 )
 @click.option(
     "--sensitivity-draws",
-    type=int,
+    type=DRAWS,
     default=32,
     show_default=True,
     help="Simulated paths per assumption setting.",

@@ -11,6 +11,8 @@ import click
 
 from realpolitik.commands.common import (
     DEFAULT_CASE,
+    PATHS,
+    SEED,
     check_headline_actor,
     console,
     progress_enabled,
@@ -23,9 +25,9 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
 @click.option(
-    "-n", "n", type=int, default=20_000, show_default=True, help="Monte Carlo paths per world."
+    "-n", "n", type=PATHS, default=20_000, show_default=True, help="Monte Carlo paths per world."
 )
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option(
     "--headline-actor",
     default="USSR",

@@ -11,34 +11,44 @@ import pandas as pd
 
 from realpolitik.commands.common import (
     DEFAULT_CASE,
+    DRAWS,
+    PATHS,
+    SAMPLES,
+    SEED,
+    WORKERS,
     console,
     dump_json,
     err_console,
     progress_enabled,
     rich_table,
+    scheduler_address,
     write_option_table,
 )
 from realpolitik.commands.fit import parse_assignments
 from realpolitik.errors import InputError
+from realpolitik.limits import check_weight
 
 
 def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options of every command that runs the engine: seed, where it runs, where runs are
     kept, and the output format."""
     opts = [
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--seed", type=SEED, default=0, show_default=True),
         click.option(
             "--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True
         ),
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=WORKERS,
             default=2,
             show_default=True,
             help="Dask worker processes.",
         ),
         click.option(
-            "--scheduler", metavar="ADDRESS", help="An existing Dask scheduler (tcp://host:port)."
+            "--scheduler",
+            metavar="ADDRESS",
+            callback=scheduler_address,
+            help="An existing Dask scheduler (tcp://host:port).",
         ),
         click.option(
             "--store", metavar="PATH", help="Run store (DuckDB); default: the user cache."
@@ -58,7 +68,7 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The execution options plus the number of Monte Carlo paths."""
     fn = execution_options(fn)
     return click.option(
-        "-n", "n", type=int, default=10_000, show_default=True, help="Monte Carlo paths."
+        "-n", "n", type=PATHS, default=10_000, show_default=True, help="Monte Carlo paths."
     )(fn)
 
 
@@ -176,7 +186,7 @@ def build_world(
         try:
             if not (sep and dot):
                 raise ValueError
-            world.weights.setdefault(actor, {})[term] = float(value)
+            world.weights.setdefault(actor, {})[term] = check_weight(float(value), "--weight")
         except ValueError:
             raise InputError(f"--weight: expected ACTOR.TERM=NUMBER, got '{item}'") from None
     world.remove_events += list(remove_event)
@@ -299,13 +309,13 @@ def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> N
 @click.option(
     "--samples",
     "base_samples",
-    type=int,
+    type=SAMPLES,
     default=128,
     show_default=True,
     help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
 )
 @click.option(
-    "--draws", type=int, default=64, show_default=True, help="Simulated paths per setting."
+    "--draws", type=DRAWS, default=64, show_default=True, help="Simulated paths per setting."
 )
 @execution_options
 def sensitivity(

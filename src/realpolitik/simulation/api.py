@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from realpolitik import limits
 from realpolitik.errors import InputError
 from realpolitik.estimation.api import as_compiled
+from realpolitik.limits import check_int
 from realpolitik.model.compiled import Compiled, year_fraction
 from realpolitik.model.specs import MODELS, to_feature_weights
-from realpolitik.simulation.backends import chunk_rng, chunks
-from realpolitik.simulation.chunked import Execution, run_chunks
+from realpolitik.simulation.backends import chunk_rng
+from realpolitik.simulation.chunked import ChunkPlan, Execution, run_chunks
 from realpolitik.simulation.engine import run
 
 CHUNK_ROWS = 20_000
@@ -212,8 +214,8 @@ def simulate(
     scenario_hash: str | None = None,
 ) -> SimulationResult:
     """Simulate n paths of a case's world; the same seed gives the same numbers anywhere."""
-    if n < 1:
-        raise InputError(f"-n: expected a positive number of paths, got {n}")
+    check_int(n, "-n", 1, limits.MAX_PATHS)
+    check_int(seed, "--seed", 0, limits.MAX_SEED)
     comp = as_compiled(case)
     world = world or World()
     if model not in MODELS:
@@ -222,7 +224,7 @@ def simulate(
         weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
     )
     args = resolve_world(comp, world, base, model)
-    plan = chunks(n, chunk_rows)
+    plan = ChunkPlan(n, chunk_rows)
     params = {
         "n": n,
         "model": model,

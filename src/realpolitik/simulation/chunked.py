@@ -7,13 +7,14 @@ only the missing ones are computed, and each is committed to the run store as it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from realpolitik.limits import MAX_WORKERS, check_int
 from realpolitik.model.compiled import Compiled
 from realpolitik.simulation.backends import make_backend
 from realpolitik.simulation.store import RunStore, default_store_path, run_key
@@ -31,6 +32,34 @@ class Execution:
     scheduler: str | None = None
     store: str | Path | bool | None = None
     progress: bool = False
+
+
+class ChunkPlan(Sequence[Chunk]):
+    """(chunk index, first row, rows) covering `total` rows, computed on demand: planning a
+    huge run costs nothing, and the work it asks for is bounded separately (realpolitik.limits)."""
+
+    def __init__(self, total: int, size: int):
+        if total < 0 or size < 1:
+            raise ValueError(f"cannot plan {total} rows in chunks of {size}")
+        self.total = total
+        self.size = size
+
+    def __len__(self) -> int:
+        return -(-self.total // self.size)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        start = i * self.size
+        return (i, start, min(self.size, self.total - start))
 
 
 def case_hash(comp: Compiled) -> str:
@@ -63,7 +92,7 @@ class Progress:
 def run_chunks(
     kind: str,
     comp: Compiled,
-    plan: list[Chunk],
+    plan: Sequence[Chunk],
     job: Callable[[Any], Arrays],
     make_args: Callable[[Chunk], Any],
     *,
@@ -76,6 +105,7 @@ def run_chunks(
     """Return every chunk's arrays by index, the run key, and whether the run was reused whole.
 
     `make_args(chunk)` must end with the chunk tuple, so finished work can be matched to it."""
+    check_int(execution.workers, "--workers", 1, MAX_WORKERS)
     scen = scenario_hash or case_hash(comp)
     key = run_key(kind, params, seed, scen)
     have: dict[int, Arrays] = {}
@@ -88,14 +118,16 @@ def run_chunks(
     try:
         if db is not None:
             have = db.begin(key, kind, comp.case.id, scen, seed, params, len(plan))
+        have = {i: a for i, a in have.items() if 0 <= i < len(plan)}
         reused = len(have) == len(plan)
-        todo = [c for c in plan if c[0] not in have]
-        if todo:
+        n_todo = len(plan) - len(have)
+        if n_todo:
+            todo = (make_args(c) for c in plan if c[0] not in have)
             with (
                 make_backend(execution.backend, execution.workers, execution.scheduler) as be,
-                Progress(execution.progress, len(todo), label or kind) as advance,
+                Progress(execution.progress, n_todo, label or kind) as advance,
             ):
-                for args, result in be.map(job, [make_args(c) for c in todo]):
+                for args, result in be.map(job, todo):
                     index = args[-1][0]
                     have[index] = result
                     if db is not None:

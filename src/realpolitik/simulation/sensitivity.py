@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from realpolitik import limits
 from realpolitik.errors import InputError
 from realpolitik.estimation.api import as_compiled
 from realpolitik.estimation.batched import fit_rows
 from realpolitik.estimation.data import choice_data
 from realpolitik.model.compiled import Compiled
 from realpolitik.model.specs import design, to_feature_weights
-from realpolitik.simulation.backends import chunk_rng, chunks
-from realpolitik.simulation.chunked import Execution, run_chunks
+from realpolitik.simulation.backends import chunk_rng
+from realpolitik.simulation.chunked import ChunkPlan, Execution, run_chunks
 from realpolitik.simulation.engine import run
 
 MATTERS = 0.05  # an assumption matters when its total-order index reaches this for some output
@@ -138,12 +139,9 @@ def sensitivity(
     from realpolitik.estimation.api import fit
 
     comp = as_compiled(case)
-    if base_samples < 2 or base_samples & (base_samples - 1):
-        raise InputError(
-            f"--samples: expected a power of two (Sobol sequences), got {base_samples}"
-        )
-    if draws < 1:
-        raise InputError(f"--draws: expected at least 1 path per setting, got {draws}")
+    limits.check_power_of_two(base_samples, "--samples", 2, limits.MAX_SAMPLES)
+    limits.check_int(draws, "--draws", 1, limits.MAX_DRAWS)
+    limits.check_int(seed, "--seed", 0, limits.MAX_SEED)
     names = list(comp.assumption_ids)
     bounds = comp.bounds.copy()
     varying = bounds[:, 1] > bounds[:, 0]
@@ -165,7 +163,7 @@ def sensitivity(
     sd = choice_data(comp, "full").within_sd()
 
     per_chunk = max(1, ROWS_PER_CHUNK // draws)
-    plan = chunks(theta.shape[0], per_chunk)
+    plan = ChunkPlan(theta.shape[0], per_chunk)
     params = {
         "base_samples": base_samples,
         "draws": draws,
