@@ -404,8 +404,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def call(url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json"} if body is not None else {}
     req = urllib.request.Request(
-        url, data=data, headers=headers or {}, method="GET" if body is None else "POST"
+        url,
+        data=data,
+        headers={**sent, **(headers or {})},
+        method="GET" if body is None else "POST",
     )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:

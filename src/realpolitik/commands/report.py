@@ -115,17 +115,25 @@ def report(
     help="The case to open first: a built-in name or a scenario file.",
 )
 @click.option("--verbose", is_flag=True, help="Log every request.")
-def serve(host: str, port: int, case_ref: str | None, verbose: bool) -> None:
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(1, 3600),
+    default=60.0,
+    show_default=True,
+    help="Seconds one request's work may take before it is stopped.",
+)
+def serve(
+    host: str, port: int, case_ref: str | None, verbose: bool, request_timeout: float
+) -> None:
     """A local explorer in the browser: move an actor's weights, see the replay change."""
-    from realpolitik.reports.serve import LOOPBACK
+    from realpolitik.reports.serve import exposure_warning
     from realpolitik.reports.serve import serve as run_server
 
-    if host not in LOOPBACK:
-        err_console.print(
-            f"[yellow]warning:[/yellow] listening on {host}: other machines can reach the explorer"
-        )
+    warning = exposure_warning(host)
+    if warning:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
     def ready(url: str) -> None:
         click.echo(f"realpolitik explorer at {url} (Ctrl-C stops it)")
 
-    run_server(host, port, case_ref, verbose=verbose, ready=ready)
+    run_server(host, port, case_ref, verbose=verbose, ready=ready, seconds=request_timeout)

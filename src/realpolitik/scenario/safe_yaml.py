@@ -177,8 +177,10 @@ def load_yaml(text: str, origin: str) -> tuple[Any, yaml.Node | None]:
     limit = max_bytes()
     if len(text) > limit:
         raise InputError(Problem(origin, "", _too_big(len(text), limit)))
-    loader = _Loader(text, max_nodes())
+    budget = max_nodes()
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text, budget)  # the reader refuses control characters here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
@@ -191,5 +193,6 @@ def load_yaml(text: str, origin: str) -> tuple[Any, yaml.Node | None]:
     except (ValueError, OverflowError, TypeError) as exc:  # a value the constructor rejects
         raise InputError(Problem(origin, "", f"malformed YAML value: {exc}")) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
