@@ -45,16 +45,49 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any]:
-    """The manifest of `data_dir` ({} when there is none yet)."""
+    """The manifest of `data_dir` ({} when there is none yet), checked: a JSON object whose
+    `datasets` is an object of objects; anything else is a one-line InputError."""
     path = data_dir / MANIFEST
-    if not path.exists():
+    if not os.path.lexists(path):
         return {"datasets": {}}
+    from realpolitik.scenario.safe_yaml import read_text
+
+    text = read_text(path, "data manifest (JSON)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             Problem(str(path), "", f"not valid JSON ({exc.msg} at line {exc.lineno})")
         ) from None
+    except RecursionError:
+        raise InputError(Problem(str(path), "", "not valid JSON (nested too deeply)")) from None
+    if not isinstance(manifest, dict):
+        raise InputError(
+            Problem(
+                str(path),
+                "",
+                f'expected a JSON object {{"datasets": {{...}}}}, got {type(manifest).__name__}',
+            )
+        )
+    datasets = manifest.setdefault("datasets", {})
+    if not isinstance(datasets, dict):
+        raise InputError(
+            Problem(
+                str(path),
+                "datasets",
+                f"expected an object of datasets by name, got {type(datasets).__name__}",
+            )
+        )
+    for name, entry in datasets.items():
+        if not isinstance(entry, dict):
+            raise InputError(
+                Problem(
+                    str(path),
+                    f"datasets.{name}",
+                    f"expected an object (the dataset's entry), got {type(entry).__name__}",
+                )
+            )
+    return manifest
 
 
 def _write_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
@@ -186,6 +219,7 @@ def import_dataset(
     ds = get(name)
     src_root = Path(source_dir)
     target = resolve_data_dir(data_dir)
+    manifest = read_manifest(target)  # checked before anything is read or written
     src = find_source(src_root, ds)
     if src is None:
         raise DataMissingError(
@@ -226,8 +260,7 @@ def import_dataset(
         "key": list(ds.key),
         "imported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
-    manifest = read_manifest(target)
-    manifest.setdefault("datasets", {})[ds.name] = entry
+    manifest["datasets"][ds.name] = entry
     _write_manifest(target, manifest)
     return entry
 
@@ -244,6 +277,7 @@ def import_all(
         raise DataMissingError(
             f"{src_root}: not a directory; expected a peacesciencer folder holding data/*.rda"
         )
+    read_manifest(resolve_data_dir(data_dir))  # a broken manifest stops the import at once
     entries = []
     for name in list(names) if names else list(DATASETS):
         entries.append(import_dataset(src_root, name, data_dir))

@@ -49,6 +49,16 @@ DRAWS = click.IntRange(1, limits.MAX_DRAWS)
 WORKERS = click.IntRange(1, limits.MAX_WORKERS)
 STEPS = click.IntRange(20, limits.MAX_STEPS)
 
+
+def store_checked(ctx: Any, param: Any, value: str | None) -> str | None:
+    """--store: open the run store once before any work, so a wrong file fails at once."""
+    if value:
+        from realpolitik.simulation.store import RunStore
+
+        RunStore(value).close()
+    return value
+
+
 SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ws", "wss", "ucx")
 
 

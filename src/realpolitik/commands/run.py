@@ -17,6 +17,7 @@ from realpolitik.commands.common import (
     console,
     progress_enabled,
     rich_table,
+    store_checked,
 )
 from realpolitik.commands.fit import print_fit
 from realpolitik.commands.simulate import print_counterfactual, store_arg
@@ -41,7 +42,12 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg
     "--out", "out", default="realpolitik-report", show_default=True, help="Report folder."
 )
 @click.option("--no-report", is_flag=True, help="Do not write the report.")
-@click.option("--store", metavar="PATH", help="Run store (DuckDB); default: the user cache.")
+@click.option(
+    "--store",
+    metavar="PATH",
+    callback=store_checked,
+    help="Run store (DuckDB); default: the user cache.",
+)
 @click.option("--no-store", is_flag=True)
 def run(
     case_ref: str,

@@ -22,6 +22,7 @@ from realpolitik.commands.common import (
     progress_enabled,
     rich_table,
     scheduler_address,
+    store_checked,
     write_option_table,
 )
 from realpolitik.commands.fit import parse_assignments
@@ -51,7 +52,10 @@ def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="An existing Dask scheduler (tcp://host:port).",
         ),
         click.option(
-            "--store", metavar="PATH", help="Run store (DuckDB); default: the user cache."
+            "--store",
+            metavar="PATH",
+            callback=store_checked,
+            help="Run store (DuckDB); default: the user cache.",
         ),
         click.option("--no-store", is_flag=True, help="Do not store runs."),
         click.option("--json", "as_json", is_flag=True, help="Print results as JSON."),

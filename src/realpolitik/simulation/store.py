@@ -13,6 +13,9 @@ import hashlib
 import io
 import json
 import os
+import stat
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,26 @@ CREATE TABLE IF NOT EXISTS chunks (
   PRIMARY KEY (run_key, chunk)
 );
 """
+COLUMNS = {
+    "runs": [
+        ("run_key", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("case_id", "VARCHAR"),
+        ("scenario_hash", "VARCHAR"),
+        ("version", "VARCHAR"),
+        ("seed", "BIGINT"),
+        ("params", "VARCHAR"),
+        ("n_chunks", "INTEGER"),
+        ("created", "TIMESTAMP"),
+        ("completed", "TIMESTAMP"),
+    ],
+    "chunks": [
+        ("run_key", "VARCHAR"),
+        ("chunk", "INTEGER"),
+        ("payload", "BLOB"),
+        ("created", "TIMESTAMP"),
+    ],
+}
 
 
 def default_store_path() -> Path:
@@ -56,15 +79,33 @@ def run_key(kind: str, params: dict[str, Any], seed: int, scenario_hash: str) ->
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+MAGIC = b"RPCHUNK1"  # payload = MAGIC + sha256(npz) + npz
+
+
+class CorruptChunk(ValueError):
+    """A stored chunk whose payload does not unpack."""
+
+
 def pack(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    return buf.getvalue()
+    body = buf.getvalue()
+    return MAGIC + hashlib.sha256(body).digest() + body
 
 
 def unpack(blob: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(blob)) as data:
-        return {k: data[k] for k in data.files}
+    """The arrays of a payload; CorruptChunk if it was altered, truncated or is not one."""
+    head = len(MAGIC) + 32
+    if len(blob) < head or not blob.startswith(MAGIC):
+        raise CorruptChunk("not a chunk payload of this version")
+    body = blob[head:]
+    if hashlib.sha256(body).digest() != blob[len(MAGIC) : head]:
+        raise CorruptChunk("checksum mismatch")
+    try:
+        with np.load(io.BytesIO(body), allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise CorruptChunk(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 class RunStore:
@@ -75,9 +116,19 @@ class RunStore:
 
         self.path = Path(path)
         try:
+            kind = os.stat(self.path).st_mode
+        except OSError:
+            kind = None  # not there yet (or unreadable: duckdb says why below)
+        if kind is not None and not stat.S_ISREG(kind):
+            raise InputError(
+                f"{self.path}: --store: not a regular file (a folder, pipe or device); "
+                "expected a DuckDB run store"
+            )
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path))
             self.con.execute(SCHEMA)
+            wrong = self._wrong_tables()
         except (OSError, duckdb.Error) as exc:
             reason = (
                 getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -85,6 +136,24 @@ class RunStore:
             raise InputError(
                 f"{self.path}: --store: cannot open the run store ({reason})"
             ) from None
+        if wrong:
+            self.con.close()
+            raise InputError(
+                f"{self.path}: --store: table {wrong} does not have a run store's columns; "
+                "nothing was changed (give another --store, or --no-store)"
+            )
+
+    def _wrong_tables(self) -> str | None:
+        """The first table whose columns are not the run store's, if any."""
+        for table, expected in COLUMNS.items():
+            got = self.con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            if [(str(n), str(t).upper()) for n, t in got] != expected:
+                return table
+        return None
 
     def close(self) -> None:
         self.con.close()
@@ -120,7 +189,25 @@ class RunStore:
         got = self.con.execute(
             "SELECT chunk, payload FROM chunks WHERE run_key = ?", [key]
         ).fetchall()
-        return {int(c): unpack(bytes(p)) for c, p in got}
+        have: dict[int, dict[str, np.ndarray]] = {}
+        bad: list[int] = []
+        for c, p in got:
+            try:
+                have[int(c)] = unpack(bytes(p))
+            except CorruptChunk:
+                bad.append(int(c))
+        if bad:
+            # drop only this run's broken chunks: they are recomputed, other runs are untouched
+            self.con.execute(
+                f"DELETE FROM chunks WHERE run_key = ? AND chunk IN ({', '.join('?' * len(bad))})",
+                [key, *bad],
+            )
+            sys.stderr.write(
+                f"warning: {self.path}: run {key}: {len(bad)} stored chunk(s) would not unpack "
+                f"(chunk {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''}); "
+                "recomputing them\n"
+            )
+        return have
 
     def save_chunk(self, key: str, chunk: int, arrays: dict[str, np.ndarray]) -> None:
         self.con.execute(
