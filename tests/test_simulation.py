@@ -654,7 +654,7 @@ def test_load_world(tmp_path: Path) -> None:
         load_world(tmp_path)
     for text, message in [
         ("move_events: [quarrel]\n", r"move_events: expected \{EVENT: YYYY-MM-DD\}, got list"),
-        ("move_events: {quarrel: 1946-13-01}\n", r"malformed YAML value"),
+        ("move_events: {quarrel: 1946-13-01}\n", r"move_events.quarrel: expected a date"),
         ("force: [arm]\n", r"force: expected \{DECISION: OPTION\}, got list"),
         ("assumptions: [aid_b]\n", r"assumptions: expected \{ASSUMPTION: NUMBER\}, got list"),
         ("remove_events: quarrel\n", r"remove_events: expected a list of event ids"),
@@ -899,7 +899,7 @@ def test_cli_unwritable_outputs_exit_2(
 
 def test_cli_bad_numbers_exit_2(capsys: pytest.CaptureFixture[str], case_file: str) -> None:
     code, _, err = cli(capsys, "simulate", case_file, "-n", "0", "--no-store")
-    assert code == 2 and err.strip().startswith("error: -n: expected a positive number")
+    assert code == 2 and err.strip().startswith("error: -n: expected a whole number from 1 to")
     code, _, err = cli(capsys, "sensitivity", case_file, "--samples", "12", "--no-store")
     assert code == 2 and err.strip().startswith("error: --samples: expected a power of two")
 

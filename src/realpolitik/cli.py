@@ -68,17 +68,22 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every RealpolitikError becomes clean lines on stderr and exit status 2."""
     try:
-        cli.main(args=argv, standalone_mode=False)
+        cli.main(args=argv, prog_name="realpolitik", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.UsageError as exc:
         # one line, exit status 2: which command, what was wrong, where help is
         ctx = exc.ctx
-        where = f"{ctx.command_path}: " if ctx is not None else ""
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        message = " ".join(exc.format_message().split())
-        click.echo(f"error: {where}{message}{hint}", err=True)
+        param = getattr(exc, "param", None)
+        if isinstance(exc, click.BadParameter) and param is not None:
+            name = (getattr(param, "opts", None) or [param.human_readable_name])[0]
+            message = f"{name}: {' '.join(str(exc.message).split())}"
+        else:
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            message = where + " ".join(exc.format_message().split())
+        click.echo(f"error: {message}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)

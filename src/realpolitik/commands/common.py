@@ -22,8 +22,30 @@ DEFAULT_CASE = "east-asia-1945"
 # ---- bounded numeric options (limits in realpolitik.limits), checked before any work --------
 
 
-class PowerOfTwo(click.IntRange):
-    """A whole number in a range that is a power of two (or 0 when `zero` allows it)."""
+class Bounded(click.IntRange):
+    """A whole number from `min` to `max`, refused in the project's words."""
+
+    def __init__(self, min: int, max: int) -> None:  # noqa: A002 (click's names)
+        super().__init__(min, max)
+
+    def expected(self) -> str:
+        return f"expected a whole number from {self.min:,} to {self.max:,}"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            n = super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{self.expected()}, got {value}", param, ctx)
+        if not self.ok(n):
+            self.fail(f"{self.expected()}, got {n:,}", param, ctx)
+        return n
+
+    def ok(self, n: int) -> bool:
+        return True
+
+
+class PowerOfTwo(Bounded):
+    """A power of two from `min` to `max` (or 0 when `zero` allows it)."""
 
     name = "power of two"
 
@@ -32,22 +54,21 @@ class PowerOfTwo(click.IntRange):
         self.zero = zero
         self.lowest = min
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        n = super().convert(value, param, ctx)
-        if n == 0 and self.zero:
-            return n
-        if n < self.lowest or n & (n - 1):
-            self.fail(f"{n} is not a power of two from {self.lowest} to {self.max}", param, ctx)
-        return n
+    def expected(self) -> str:
+        zero = "0 or " if self.zero else ""
+        return f"expected {zero}a power of two from {self.lowest:,} to {self.max:,}"
+
+    def ok(self, n: int) -> bool:
+        return (n == 0 and self.zero) or (n >= self.lowest and not n & (n - 1))
 
 
-SEED = click.IntRange(0, limits.MAX_SEED)
-PATHS = click.IntRange(1, limits.MAX_PATHS)
+SEED = Bounded(0, limits.MAX_SEED)
+PATHS = Bounded(1, limits.MAX_PATHS)
 SAMPLES = PowerOfTwo(2, limits.MAX_SAMPLES)
 SAMPLES_OR_ZERO = PowerOfTwo(2, limits.MAX_SAMPLES, zero=True)
-DRAWS = click.IntRange(1, limits.MAX_DRAWS)
-WORKERS = click.IntRange(1, limits.MAX_WORKERS)
-STEPS = click.IntRange(20, limits.MAX_STEPS)
+DRAWS = Bounded(1, limits.MAX_DRAWS)
+WORKERS = Bounded(1, limits.MAX_WORKERS)
+STEPS = Bounded(20, limits.MAX_STEPS)
 
 
 def store_checked(ctx: Any, param: Any, value: str | None) -> str | None:

@@ -27,7 +27,6 @@ from realpolitik.commands.common import (
 )
 from realpolitik.commands.fit import parse_assignments
 from realpolitik.errors import InputError
-from realpolitik.limits import check_weight
 
 
 def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -190,7 +189,7 @@ def build_world(
         try:
             if not (sep and dot):
                 raise ValueError
-            world.weights.setdefault(actor, {})[term] = check_weight(float(value), "--weight")
+            world.weights.setdefault(actor, {})[term] = float(value)
         except ValueError:
             raise InputError(f"--weight: expected ACTOR.TERM=NUMBER, got '{item}'") from None
     world.remove_events += list(remove_event)

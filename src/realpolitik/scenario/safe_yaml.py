@@ -70,7 +70,7 @@ def read_text(path: str | Path, what: str = "scenario file") -> str:
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise InputError(Problem(p, "", f"no such file; expected a {what}")) from None
+        raise InputError(Problem(p, "", f"no such {what}")) from None
     except IsADirectoryError:
         raise InputError(Problem(p, "", f"is a folder; expected a {what} (.yaml)")) from None
     except OSError as exc:
