@@ -8,9 +8,9 @@ uploads). The rules, also in docs/scenario-format.md ("Limits"):
 - at most `max_bytes()` bytes (20 MB by default; `REALPOLITIK_MAX_FILE_MB` overrides it), read
   with a bound, so a file whose size is not what `stat` says (/proc) cannot grow the process;
 - strict UTF-8;
-- no anchors (`&name`) or aliases (`*name`): they are refused while the document is composed,
-  before any of it is expanded (a few hundred bytes of nested aliases can stand for billions
-  of nodes);
+- no anchors (`&name`) or aliases (`*name`): the parser's events are checked first, before
+  any tree is built or any alias expanded (a few hundred bytes of nested aliases can stand for
+  billions of nodes);
 - nesting at most MAX_DEPTH levels and at most `max_nodes()` nodes (2,000,000 by default;
   `REALPOLITIK_MAX_YAML_NODES` overrides it);
 - every failure, OS errors included, is an `InputError` of one line naming the file.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
 from realpolitik.errors import InputError, Problem
 
@@ -114,55 +114,15 @@ def _too_big(size: int, limit: int, at_least: bool = False) -> str:
     return f"file is {more}{size:,} bytes; the limit is {limit:,} (set {SIZE_ENV} to raise it)"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases, bounds depth and node count, and keeps an
-    impossible date (1945-02-30) as text for the schema to report."""
-
-    def __init__(self, stream: str, node_budget: int) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
-        self._budget = node_budget
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, AliasEvent):
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"aliases (*{event.anchor}) are not allowed; write the value out in full",
-                event.start_mark,
-            )
-        if isinstance(event, NodeEvent) and event.anchor is not None:
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"anchors (&{event.anchor}) are not allowed; write the value out in full",
-                event.start_mark,
-            )
-        self._nodes += 1
-        if self._nodes > self._budget:
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"more than {self._budget:,} values (set {NODES_ENV} to raise the limit)",
-                event.start_mark,
-            )
-        deeper = isinstance(event, CollectionStartEvent)
-        if deeper:
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
-                )
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            if deeper:
-                self._depth -= 1
+_Base: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader  # libyaml when present
 
 
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """The safe loader (libyaml's when installed) that keeps an impossible date (1945-02-30)
+    as text for the schema to report."""
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError):
@@ -172,15 +132,47 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+def _refuse(message: str, event: Any) -> None:
+    raise yaml.composer.ComposerError(None, None, message, event.start_mark)
+
+
+def _check_events(text: str, budget: int) -> None:
+    """Walk the parser's events (no tree is built yet): refuse anchors, aliases, nesting
+    deeper than MAX_DEPTH and more than `budget` nodes."""
+    depth = 0
+    nodes = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, AliasEvent):
+            _refuse(
+                f"aliases (*{event.anchor}) are not allowed; write the value out in full", event
+            )
+        if isinstance(event, NodeEvent):
+            if event.anchor is not None:
+                _refuse(
+                    f"anchors (&{event.anchor}) are not allowed; write the value out in full",
+                    event,
+                )
+            nodes += 1
+            if nodes > budget:
+                _refuse(f"more than {budget:,} values (set {NODES_ENV} to raise the limit)", event)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                _refuse(f"nested more than {MAX_DEPTH} levels deep", event)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def load_yaml(text: str, origin: str) -> tuple[Any, yaml.Node | None]:
     """(data, node) of a single YAML document, or one InputError naming `origin` and the line."""
     limit = max_bytes()
     if len(text) > limit:
         raise InputError(Problem(origin, "", _too_big(len(text), limit)))
     budget = max_nodes()
-    loader: _Loader | None = None
+    loader: Any = None
     try:
-        loader = _Loader(text, budget)  # the reader refuses control characters here
+        _check_events(text, budget)  # before any tree is built or any alias expanded
+        loader = _Loader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
