@@ -214,7 +214,7 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 @click.option(
     "--check-steps",
     type=int,
-    default=1500,
+    default=3000,
     show_default=True,
     help="MCMC steps per chain for each Bayesian check fit.",
 )

@@ -41,7 +41,7 @@ def fit(
     chains: int = 4,
     progress: bool = False,
     checks: str = "fast",
-    check_steps: int = 1500,
+    check_steps: int = 3000,
     breaks: list[str] | tuple[str, ...] | None = None,
 ) -> FitResults:
     """Fit the choice model to a case's recorded decisions.
@@ -122,7 +122,7 @@ def fit(
     if dates:
         from realpolitik.estimation.periods import compare_periods
 
-        results.periods = compare_periods(comp, data, dates, penalty=penalty)
+        results.periods = compare_periods(comp, data, dates)
         results.settings["breaks"] = [d.isoformat() for d in dates]
     if compare:
         from realpolitik.estimation.compare import compare_models

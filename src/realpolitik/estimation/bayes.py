@@ -140,8 +140,8 @@ def fit_bayes(
     with warnings.catch_warnings():  # an all-NaN diagnostic is itself a failure, reported below
         warnings.simplefilter("ignore", RuntimeWarning)
         worst = float(np.nanmax(np.r_[rhat.ravel(), rhat_hyper.ravel()]))
-        least = float(np.nanmin(ess))
-    if not np.isfinite(worst) or worst > rhat_max or least < ess_min:
+        least = float(np.min(ess)) if np.isfinite(ess).all() else np.nan
+    if not np.isfinite(worst) or worst > rhat_max or (ess_min > 0 and not least >= ess_min):
         raise ConvergenceError(
             f"MCMC did not converge: max R-hat {worst:.3f} (limit {rhat_max}), "
             f"min effective sample size {least:.0f} (limit {ess_min:.0f}); "
