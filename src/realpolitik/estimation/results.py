@@ -288,7 +288,10 @@ class FitResults:
             for k in ("vuong_z", "vuong_p_holm", "clarke_p_holm"):
                 out[k] = float(t.loc[a.actor, k]) if a.actor in t.index else np.nan
         if self.checks is None:
-            out["verdict"] = verdict_word(p, a.status)
+            word = verdict_word(p, a.status)
+            if word.startswith(("interest", "ideology")):
+                word += " (probability rule only: robustness checks not run)"
+            out["verdict"] = word
             out["failed_checks"] = ""
             out["checks_not_run"] = "all"
             return out
