@@ -374,6 +374,14 @@ def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
             rows.append(row)
         parts.append(f"<h3>{esc(label)}</h3>")
         parts.append(table(pd.DataFrame(rows), {"P(interest outweighs)": "{:.2f}"}))
+        if getattr(fitres, "family", None):
+            parts.append(
+                f'<p class="note">Actors tested: {fitres.family["actors_tested"]}; the Vuong and '
+                "Clarke p-values behind each verdict are Holm-adjusted across them. Checks not "
+                "run: "
+                + esc(", ".join(sorted(set(vf["checks_not_run"]) - {""})) or "none")
+                + ".</p>"
+            )
         parts.append(command("realpolitik", "fit", run.case_arg, *cmd))
         for w in fitres.warnings:
             parts.append(f'<p class="warn">{esc(w)}</p>')
