@@ -400,3 +400,26 @@ def test_true_tie_gives_a_verdict_in_at_most_ten_percent_of_seeds() -> None:
         verdicts = [rb.final_verdict(frame[frame["actor"] == n], "ok")[0] for n in names.values()]
         given += any(v in rb.DIRECTIONS for v in verdicts)
     assert given / 200 <= 0.10, given
+
+
+# ---- Bayes: ESS from the autocorrelation time, prior scale ----------------------------------------
+def test_bayes_ess_comes_from_the_autocorrelation_time() -> None:
+    from realpolitik.estimation.bayes import Posterior, fit_bayes
+
+    data = simulated(30, 3, np.array([[0.8, 1.2], [0.8, 1.2]]), seed=9, n_actors=2)
+    loose = {"steps": 400, "burn": 200, "chains": 2, "rhat_max": np.inf, "ess_min": 0.0}
+    bf = fit_bayes(data, seed=3, **loose)
+    walkers = max(2 * (2 * 2 + 4) + 2, 32)
+    kept = 200
+    # ESS = sum over ensembles of kept * walkers / tau_e, and tau_autocorr is the largest tau_e
+    assert (bf.tau_autocorr >= 1).all()
+    assert (bf.ess >= 2 * kept * walkers / bf.tau_autocorr - 1e-9).all()
+    # far fewer than one effective draw per walker and step: walkers are not chains
+    assert (bf.ess < 2 * kept * walkers).all()
+    # the prior's scale enters the density: a wider prior penalises large weights less
+    post1 = Posterior(data, [0, 1], data.within_sd(), 1.0)
+    post5 = Posterior(data, [0, 1], data.within_sd(), 5.0)
+    theta = np.zeros((1, post1.dim))
+    theta[0, 4:6] = 3.0  # mu far from zero
+    base = np.zeros((1, post1.dim))
+    assert post5(theta) - post5(base) > post1(theta) - post1(base)
