@@ -333,8 +333,20 @@ def test_to_frame_is_tidy_and_exports(results) -> None:
         "conf_high",
         "level",
         "status",
+        "block",
+        "strength",
+        "strength_low",
+        "strength_high",
     ]
     assert len(frame) == len(results.actors) * len(results.terms)
+    # each weight sits next to its block's standardised strength (full model: w times the
+    # actor's within-decision SD of the term), and the strength's interval contains it
+    ussr = next(a for a in results.actors if a.actor == "USSR")
+    sd = ussr.data.within_sd()
+    mine = frame[frame["actor"] == "USSR"].set_index("term")
+    np.testing.assert_allclose(mine["strength"], ussr.params * sd, rtol=1e-9)
+    assert (mine["strength_low"] < mine["strength"]).all()
+    assert (mine["strength"] < mine["strength_high"]).all()
     assert not frame.duplicated(["actor", "term"]).any()
     assert frame["level"].eq(0.9).all()
     back = pd.read_csv(io.StringIO(frame.to_csv(index=False)))

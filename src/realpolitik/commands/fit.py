@@ -12,6 +12,7 @@ from realpolitik.commands.common import (
     STEPS,
     console,
     dump_json,
+    progress_enabled,
     rich_table,
     write_option_table,
 )
@@ -23,6 +24,18 @@ TABLES = {
     "decomposition": lambda r: r.decomposition(),
     "predictions": lambda r: r.predictions(),
     "comparison": lambda r: r.comparison,
+    "robustness": lambda r: r.robustness(),
+    "tests": lambda r: r.tests_frame(),
+    "periods": lambda r: r.periods_frame(),
+}
+
+SHORT = {
+    "interest outweighs ideology": "interest",
+    "ideology outweighs interest": "ideology",
+    "undecided": "undecided",
+    "prior-driven": "prior-driven",
+    "not run": "not run",
+    "not converged": "not converged",
 }
 
 
@@ -44,10 +57,13 @@ def verdict_table(res, per_model: pd.DataFrame | None) -> pd.DataFrame:
     rows = []
     for _, r in vf.iterrows():
         row = {"actor": r["actor"], "decisions": int(r["n_decisions"])}
+        level = f"{100 * (1 - res.alpha):.0f}%"
         for t in res.terms:
             est, lo, hi = r[f"w_{t}"], r[f"w_{t}_low"], r[f"w_{t}_high"]
-            row[f"w {t} [{100 * (1 - res.alpha):.0f}%]"] = (
-                "n/a" if not np.isfinite(est) else f"{est:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+            row[f"w {t} [{level}]"] = _cell(est, lo, hi)
+        for k in ("ideology", "interest"):
+            row[f"strength {k} [{level}]"] = _cell(
+                r[f"{k}_strength"], r[f"{k}_strength_low"], r[f"{k}_strength_high"]
             )
         p = r["p_interest_outweighs"]
         row["P(interest > ideology)"] = "n/a" if not np.isfinite(p) else f"{p:.2f}"
@@ -56,7 +72,61 @@ def verdict_table(res, per_model: pd.DataFrame | None) -> pd.DataFrame:
             for _, m in pm.iterrows():
                 row[f"predicted: {m['model']}"] = f"{int(m['predicted'])}/{int(m['decisions'])}"
         row["verdict"] = r["verdict"]
+        failed = [c for c in str(r.get("failed_checks") or "").split(", ") if c]
+        if failed:
+            row["verdict"] += f" ({len(failed)} check(s) disagree)"
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(est: float, lo: float, hi: float) -> str:
+    return "n/a" if not np.isfinite(est) else f"{est:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def robustness_table(res) -> pd.DataFrame:
+    """Checks as rows, actors as columns: each check's number and its own verdict."""
+    checks = res.robustness()
+    if checks.empty:
+        return checks
+    checks = checks.assign(
+        cell=[
+            f"{v:.2f} {SHORT.get(w, w)}" if np.isfinite(v) else SHORT.get(w, w)
+            for v, w in zip(checks["value"], checks["verdict"], strict=True)
+        ]
+    )
+    wide = checks.pivot(index=["family", "check"], columns="actor", values="cell")
+    order = list(dict.fromkeys(zip(checks["family"], checks["check"], strict=True)))
+    wide = wide.reindex(order)[list(dict.fromkeys(checks["actor"]))].reset_index()
+    vf = res.verdict_frame().set_index("actor")
+    final = {"family": "", "check": "VERDICT"}
+    final.update({a: vf.loc[a, "verdict"] for a in wide.columns[2:]})
+    return pd.concat([wide, pd.DataFrame([final])], ignore_index=True).fillna("")
+
+
+def tests_table(res) -> pd.DataFrame:
+    t = res.tests_frame()
+    if t.empty:
+        return t
+    rows = []
+    for _, r in t.iterrows():
+        if not np.isfinite(r["vuong_p"]):
+            continue
+        rows.append(
+            {
+                "actor": r["actor"],
+                "decisions": int(r["decisions"]),
+                "loglik ideology-only": r["loglik_ideology"],
+                "loglik interest-only": r["loglik_interest"],
+                "Vuong z": r["vuong_z"],
+                "p": r["vuong_p"],
+                "p Holm": r["vuong_p_holm"] if r["actor"] != "pooled" else np.nan,
+                "favours": r["vuong_favours"],
+                "Clarke B/n": f"{int(r['clarke_b'])}/{int(r['clarke_n'])}",
+                "p ": r["clarke_p"],
+                "p Holm ": r["clarke_p_holm"] if r["actor"] != "pooled" else np.nan,
+                "favours ": r["clarke_favours"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -67,6 +137,50 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
             title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
         )
     )
+    robust = robustness_table(res)
+    if not robust.empty:
+        console.print(
+            rich_table(
+                robust,
+                title="robustness: each check's number (probability, share of settings or "
+                "Holm-adjusted p) and its own verdict; the verdict needs all to agree",
+                floats="{:.2f}",
+            )
+        )
+    vf = res.verdict_frame()
+    for _, r in vf.iterrows():
+        if r.get("failed_checks"):
+            console.print(
+                f"{r['actor']}: {r['verdict']}; checks that disagree: {r['failed_checks']}"
+            )
+        if r.get("checks_not_run") and r["checks_not_run"] != "all":
+            console.print(f"{r['actor']}: checks not run: {r['checks_not_run']}")
+    tests = tests_table(res)
+    if not tests.empty:
+        console.print(
+            rich_table(
+                tests,
+                title="Vuong (Schwarz-corrected) and Clarke tests: ideology-only vs "
+                "interest-only (scale-free)",
+                floats="{:.3g}",
+            )
+        )
+    if res.family:
+        f = res.family
+        console.print(
+            f"actors tested: {f['actors_tested']}; p-values Holm-adjusted across them; under a "
+            f"true tie the probability rule alone would give "
+            f"{f['expected_false_verdicts_under_tie']:.1f} false verdict(s) on average"
+        )
+    if res.periods:
+        console.print(
+            rich_table(
+                res.periods["comparison"],
+                title=f"constant vs changing weights (breaks: {', '.join(res.settings['breaks'])})",
+            )
+        )
+        console.print(rich_table(res.periods["weights"], title="weights by period"))
+    console.print(f"log-likelihood {res.llf:.3f} ({res._llf_label()})")
     if res.comparison is not None:
         who = res.settings.get("actor") or "all actors"
         console.print(rich_table(res.comparison, title=f"model comparison ({who})"))
@@ -91,6 +205,29 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 @click.option(
     "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."
 )
+@click.option(
+    "--checks",
+    type=click.Choice(["all", "fast", "none"]),
+    default="all",
+    show_default=True,
+    help="Robustness checks behind each verdict: all (with the Bayesian fit and its prior "
+    "refits), fast (without them), none.",
+)
+@click.option(
+    "--check-steps",
+    type=int,
+    default=3000,
+    show_default=True,
+    help="MCMC steps per chain for each Bayesian check fit.",
+)
+@click.option(
+    "--break",
+    "breaks",
+    multiple=True,
+    metavar="DATE",
+    help="Let the weights change at DATE (YYYY-MM-DD; repeatable); compares constant and "
+    "changing weights per actor.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
@@ -110,6 +247,9 @@ def fit(
     seed: int,
     steps: int,
     assume: tuple[str, ...],
+    checks: str,
+    check_steps: int,
+    breaks: tuple[str, ...],
     as_json: bool,
     csv: str | None,
     table: str,
@@ -130,6 +270,10 @@ def fit(
         steps=steps,
         assumptions=assumptions,
         compare=True,
+        checks=checks,
+        check_steps=check_steps,
+        breaks=list(breaks) if breaks else None,
+        progress=progress_enabled() and not as_json,
     )
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
@@ -141,7 +285,18 @@ def fit(
                 "model": res.model,
                 "method": res.method,
                 "seed": res.seed,
+                "loglik": {
+                    "llf": res.llf,
+                    "llf_penalised": res.llf_penalised,
+                    "label": res._llf_label(),
+                },
                 "verdict": res.verdict_frame().to_dict("records"),
+                "robustness": res.robustness().to_dict("records"),
+                "tests": res.tests_frame().to_dict("records"),
+                "family": res.family,
+                "periods": {k: v.to_dict("records") for k, v in res.periods.items()}
+                if res.periods
+                else None,
                 "params": res.to_frame().to_dict("records"),
                 "comparison": res.comparison.to_dict("records")
                 if res.comparison is not None
@@ -153,5 +308,5 @@ def fit(
         )
         return
     print_fit(res, per_model)
-    if table not in ("verdict", "comparison"):
+    if table not in ("verdict", "comparison", "robustness", "tests", "periods"):
         console.print(rich_table(chosen, title=f"{table} ({res.model} model, {res.method})"))

@@ -40,12 +40,23 @@ def fit(
     steps: int = 3000,
     chains: int = 4,
     progress: bool = False,
+    checks: str = "fast",
+    check_steps: int = 3000,
+    breaks: list[str] | tuple[str, ...] | None = None,
 ) -> FitResults:
     """Fit the choice model to a case's recorded decisions.
 
     model: full | ideology | interest | components; method: mle | bayes.
     `assumptions` overrides declared assumption defaults by id. With `compare=True` the
     results carry the model comparison table (see `realpolitik.estimation.compare`).
+
+    `checks` decides which robustness checks stand behind each verdict
+    (`realpolitik.estimation.robustness`): "all" runs every check, including the Bayesian fit
+    and its refits under other prior scales (`check_steps` MCMC steps per chain each; with
+    method="bayes" the main fit is the prior-scale-1 run); "fast" (the default) runs every check
+    but the Bayesian ones, which are then listed as not run; "none" runs none and keeps the
+    probability rule alone. `breaks` (ISO dates) split the record into periods whose weights may
+    differ; the case's own `periods:` are used when it declares some and `breaks` is None.
     """
     comp = as_compiled(case)
     if method not in ("mle", "bayes"):
@@ -55,6 +66,10 @@ def fit(
     comp.check_overrides(assumptions)
     if method == "bayes" and steps < 20:
         raise InputError(f"--steps: expected at least 20 MCMC steps per chain, got {steps}")
+    if checks not in ("all", "fast", "none"):
+        raise InputError(f"--checks: expected all, fast or none, got '{checks}'")
+    if checks == "all" and check_steps < 20:
+        raise InputError(f"--check-steps: expected at least 20 MCMC steps, got {check_steps}")
     actor_index = None
     if actor is not None:
         if actor not in comp.actor_ids:
@@ -66,11 +81,18 @@ def fit(
     data = choice_data(comp, model, theta, actor=actor_index)
     if data.n_groups == 0:
         raise InputError(f"--actor: '{actor}' made no recorded decision in case {comp.case.id}")
+    bf = None
     if method == "mle":
         results = _from_mle(comp, data, model, seed, alpha, penalty)
     else:
-        results = _from_bayes(comp, data, model, seed, alpha, steps, chains, progress)
-    results.settings = {"assumptions": dict(assumptions or {}), "penalty": penalty, "actor": actor}
+        results, bf = _from_bayes(comp, data, model, seed, alpha, steps, chains, progress)
+    results.settings = {
+        "assumptions": dict(assumptions or {}),
+        "penalty": penalty,
+        "actor": actor,
+        "checks": checks,
+        **results.settings,
+    }
     for a in results.actors:
         if a.status == "unidentified":
             results.warnings.append(f"{a.actor} is not identified ({a.note}); no verdict given")
@@ -78,11 +100,54 @@ def fit(
             results.warnings.append(
                 f"{a.actor} is weakly identified ({a.note}); treat its verdict as indicative"
             )
+    if checks != "none" and model in ("full", "components"):
+        from realpolitik.estimation.checks import run_checks
+
+        run_checks(
+            results,
+            comp,
+            data,
+            theta,
+            assumptions,
+            actor_index,
+            full=checks == "all",
+            seed=seed,
+            steps=check_steps,
+            chains=chains,
+            main_bayes=bf,
+            penalty=penalty,
+            progress=progress,
+        )
+    dates = _breaks(comp, breaks)
+    if dates:
+        from realpolitik.estimation.periods import compare_periods
+
+        results.periods = compare_periods(comp, data, dates)
+        results.settings["breaks"] = [d.isoformat() for d in dates]
     if compare:
         from realpolitik.estimation.compare import compare_models
 
         results.comparison = compare_models(comp, theta, actor=actor_index)
     return results
+
+
+def _breaks(comp: Compiled, breaks: list[str] | tuple[str, ...] | None) -> list:
+    """Break dates from `breaks` (ISO strings or dates) or else from the case's `periods:`."""
+    import datetime as dt
+
+    if breaks is None:
+        periods = getattr(comp.case, "periods", None) or []
+        return sorted({p.start for p in periods})
+    out = []
+    for b in breaks:
+        if isinstance(b, dt.date):
+            out.append(b)
+            continue
+        try:
+            out.append(dt.date.fromisoformat(str(b)))
+        except ValueError:
+            raise InputError(f"--break: expected a date YYYY-MM-DD, got '{b}'") from None
+    return sorted(set(out))
 
 
 def _from_mle(
@@ -91,6 +156,8 @@ def _from_mle(
     from scipy.stats import norm
 
     fits = fit_mle(data, penalty=penalty)
+    # draws from the normal approximation feed figures only; probabilities and the verdict
+    # use the delta method (realpolitik.estimation.strength), so they do not move with `seed`
     rng = np.random.default_rng(seed)
     z = norm.ppf(1 - alpha / 2)
     actors = []
@@ -117,10 +184,36 @@ def _from_mle(
                 data=data.for_actor(f.actor),
                 se=se,
                 penalty=f.penalty,
+                cov=f.cov,
             )
         )
-    ll = float(np.nansum([f.loglik for f in fits]))
-    return FitResults(comp.case.id, model, "mle", data.terms, alpha, actors, seed, ll)
+    res = FitResults(comp.case.id, model, "mle", data.terms, alpha, actors, seed, 0.0)
+    _label_loglik(res, data, fits)
+    return res
+
+
+def _label_loglik(res: FitResults, data: ChoiceData, fits) -> None:
+    """`loglik`/`llf`: unpenalised log-likelihood at the estimates, unidentified actors at chance
+    (as the comparison table counts them); `llf_penalised`: Firth's penalised value."""
+    from realpolitik.estimation.likelihood import score_and_information
+
+    llf, pen = 0.0, 0.0
+    for f in fits:
+        sub = data.for_actor(f.actor)
+        if f.status == "unidentified":
+            sizes = np.diff(np.r_[sub.starts, len(sub.Z)])
+            chance = float(-np.log(sizes).sum())
+            llf += chance
+            pen += chance
+            continue
+        llf += f.loglik
+        if f.penalty == "firth":
+            _, info = score_and_information(f.params, sub.Z, sub.chosen, sub.starts)
+            pen += f.loglik + 0.5 * float(np.linalg.slogdet(info)[1])
+        else:
+            pen += f.loglik
+    res.loglik = llf
+    res.llf_penalised = pen
 
 
 def _from_bayes(
@@ -132,14 +225,14 @@ def _from_bayes(
     steps: int,
     chains: int,
     progress: bool,
-) -> FitResults:
+):
     from realpolitik.estimation.likelihood import loglik
     from realpolitik.estimation.mle import identification
 
     bf = fit_bayes(data, seed, steps=steps, burn=steps // 2, chains=chains, progress=progress)
     actors = []
     ll = 0.0
-    for i, a in enumerate(bf.actors):
+    for i, a in enumerate(bf.actors):  # loglik: unpenalised, at the posterior means
         sub = data.for_actor(a)
         draws = bf.draws[:, i, :]
         mean = draws.mean(axis=0)
@@ -161,8 +254,11 @@ def _from_bayes(
                 se=draws.std(axis=0, ddof=1),
                 rhat=bf.rhat[i],
                 ess=bf.ess[i],
+                cov=np.cov(draws, rowvar=False).reshape(len(mean), len(mean)),
             )
         )
     res = FitResults(comp.case.id, model, "bayes", data.terms, alpha, actors, seed, ll)
+    res.llf_penalised = np.nan
     res.settings["acceptance"] = bf.acceptance
-    return res
+    res.settings["loglik_at"] = "posterior mean"
+    return res, bf

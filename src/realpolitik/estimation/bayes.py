@@ -2,13 +2,16 @@
 
 On standardised terms (each divided by its pooled within-decision SD):
     w[a, k] = mu[k] + tau[k] * z[a, k]         (non-centred)
-    z ~ Normal(0, 1),  mu[k] ~ Normal(0, 2.5),  tau[k] ~ HalfNormal(1)
+    z ~ Normal(0, 1),  mu[k] ~ Normal(0, 2.5 c),  tau[k] ~ HalfNormal(c)
+with c = `prior_scale` (1 by default; the robustness checks refit at other values).
 Several independent ensembles are run; R-hat (arviz-stats) compares the ensembles, the
-effective sample size counts over all walkers, and a run that has not converged raises ConvergenceError.
+effective sample size comes from emcee's integrated autocorrelation time of each ensemble, and
+a run that has not converged raises ConvergenceError.
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -33,10 +36,14 @@ class BayesFit:
     rhat_hyper: np.ndarray  # (2, terms)
     acceptance: float
     sd: np.ndarray  # standardising scale per term
+    tau_autocorr: np.ndarray | None = None  # (actors, terms) integrated autocorrelation time
+    prior_scale: float = 1.0
 
 
 class Posterior:
-    def __init__(self, data: ChoiceData, actors: list[int], sd: np.ndarray):
+    def __init__(
+        self, data: ChoiceData, actors: list[int], sd: np.ndarray, prior_scale: float = 1.0
+    ):
         self.A = len(actors)
         self.K = data.Z.shape[1]
         pos = {a: i for i, a in enumerate(actors)}
@@ -45,6 +52,8 @@ class Posterior:
         self.chosen = data.chosen.astype(bool)
         self.starts = data.starts
         self.dim = self.A * self.K + 2 * self.K
+        self.mu_scale = MU_SCALE * prior_scale
+        self.tau_scale = TAU_SCALE * prior_scale
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         AK = self.A * self.K
@@ -60,8 +69,10 @@ class Posterior:
         U = np.einsum("wok,ok->wo", w[:, self.opt_actor, :], self.Zs)
         ll = group_log_softmax(U, self.starts)[:, self.chosen].sum(axis=1)
         lp = -0.5 * (z**2).sum(axis=(1, 2))
-        lp += -0.5 * ((mu / MU_SCALE) ** 2).sum(axis=1)
-        lp += (-0.5 * (tau / TAU_SCALE) ** 2 + np.log(tau)).sum(axis=1)  # HalfNormal + Jacobian
+        lp += -0.5 * ((mu / self.mu_scale) ** 2).sum(axis=1)
+        lp += (-0.5 * (tau / self.tau_scale) ** 2 + np.log(tau)).sum(
+            axis=1
+        )  # HalfNormal + Jacobian
         out = ll + lp
         return np.where(np.isfinite(out), out, -np.inf)
 
@@ -77,18 +88,20 @@ def fit_bayes(
     rhat_max: float = 1.01,
     ess_min: float = 400.0,
     progress: bool = False,
+    prior_scale: float = 1.0,
 ) -> BayesFit:
     import emcee
     from arviz_stats.base import array_stats
 
     actors = data.actors_present()
     sd = data.within_sd()
-    post = Posterior(data, actors, sd)
+    post = Posterior(data, actors, sd, prior_scale)
     walkers = max(2 * post.dim + 2, 32)
     walkers += walkers % 2
     seeds = np.random.SeedSequence(seed).spawn(chains)
     chunks = []
     acc = []
+    taus = []
     for c in range(chains):
         rng = np.random.default_rng(seeds[c])
         p0 = rng.normal(0.0, 0.3, size=(walkers, post.dim))
@@ -102,28 +115,33 @@ def fit_bayes(
         )
         sampler.random_state = np.random.RandomState(int(rng.integers(2**31 - 1))).get_state()
         sampler.run_mcmc(p0, steps, progress=progress)
-        chain = sampler.get_chain(discard=burn, thin=thin)  # (draws, walkers, dim)
+        full = sampler.get_chain(discard=burn)  # (steps, walkers, dim), unthinned
+        taus.append(_autocorr_time(post, full))
+        chain = full[::thin]  # (draws, walkers, dim)
         chunks.append(np.swapaxes(chain, 0, 1))
         acc.append(float(np.mean(sampler.acceptance_fraction)))
     samples = np.concatenate(chunks, axis=0)  # (chains*walkers, draws, dim)
     flat = samples.reshape(-1, post.dim)
     w, mu, tau, _ = post.unpack(flat)
-    n_chain, n_draw = samples.shape[:2]
-    w_chains = w.reshape(n_chain, n_draw, post.A, post.K)
+    n_draw = samples.shape[1]
     # R-hat between the independent ensembles (each ensemble's walkers, step by step, as one
-    # chain); effective sample size over all walkers, as ArviZ does for emcee.
+    # chain); effective sample size from emcee's integrated autocorrelation time tau of each
+    # ensemble: an ensemble of W walkers run for S kept steps yields about S W / tau
+    # independent draws (emcee's own rule; Goodman & Weare 2010), summed over the ensembles.
     per_ensemble = w.reshape(chains, walkers, n_draw, post.A, post.K).transpose(0, 2, 1, 3, 4)
     per_ensemble = per_ensemble.reshape(chains, n_draw * walkers, post.A, post.K)
     rhat = np.asarray(array_stats.rhat(per_ensemble, chain_axis=0, draw_axis=1))
-    ess = np.asarray(array_stats.ess(w_chains, chain_axis=0, draw_axis=1))
+    tau_ac = np.max(taus, axis=0)  # the slowest ensemble, per weight
+    kept = max(steps - burn, 0)
+    ess = np.sum([kept * walkers / t for t in taus], axis=0)
     hyper = np.concatenate([mu, np.log(tau)], axis=1).reshape(chains, walkers, n_draw, -1)
     hyper = hyper.transpose(0, 2, 1, 3).reshape(chains, n_draw * walkers, -1)
     rhat_hyper = np.asarray(array_stats.rhat(hyper, chain_axis=0, draw_axis=1)).reshape(2, -1)
     with warnings.catch_warnings():  # an all-NaN diagnostic is itself a failure, reported below
         warnings.simplefilter("ignore", RuntimeWarning)
         worst = float(np.nanmax(np.r_[rhat.ravel(), rhat_hyper.ravel()]))
-        least = float(np.nanmin(ess))
-    if not np.isfinite(worst) or worst > rhat_max or least < ess_min:
+        least = float(np.min(ess)) if np.isfinite(ess).all() else np.nan
+    if not np.isfinite(worst) or worst > rhat_max or (ess_min > 0 and not least >= ess_min):
         raise ConvergenceError(
             f"MCMC did not converge: max R-hat {worst:.3f} (limit {rhat_max}), "
             f"min effective sample size {least:.0f} (limit {ess_min:.0f}); "
@@ -139,4 +157,27 @@ def fit_bayes(
         rhat_hyper=rhat_hyper,
         acceptance=float(np.mean(acc)),
         sd=sd,
+        tau_autocorr=tau_ac,
+        prior_scale=prior_scale,
     )
+
+
+def _autocorr_time(post: Posterior, chain: np.ndarray) -> np.ndarray:
+    """emcee's integrated autocorrelation time of every actor weight (actors, terms), from one
+    ensemble's unthinned kept chain (steps, walkers, dim); `quiet` so that a short chain gives
+    its (under-)estimate with a warning instead of failing: the ESS rule then judges it."""
+    from emcee.autocorr import integrated_time
+    from emcee.autocorr import logger as emcee_log
+
+    steps, walkers, _ = chain.shape
+    w, _, _, _ = post.unpack(chain.reshape(-1, post.dim))
+    w = w.reshape(steps, walkers, post.A * post.K)
+    level = emcee_log.level
+    emcee_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():  # a constant chain gives NaN, failing the ESS rule
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tau = integrated_time(w, quiet=True)
+    finally:
+        emcee_log.setLevel(level)
+    return np.asarray(tau).reshape(post.A, post.K)

@@ -1,7 +1,8 @@
 """The results of a fit: weights, intervals, the ideology-vs-interest verdict and its parts.
 
-Modelled on statsmodels: `params`, `bse`, `conf_int()`, `summary()`, plus tidy `to_frame()`,
-`verdict_frame()`, `predictions()` and `decomposition()` for notebooks and export.
+Modelled on statsmodels: `params`, `bse`, `conf_int()`, `summary()`, `llf` (unpenalised) and
+`llf_penalised`, plus tidy `to_frame()`, `verdict_frame()`, `robustness()`, `tests_frame()`,
+`periods_frame()`, `predictions()` and `decomposition()` for notebooks and export.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class ActorResult:
     penalty: str = "none"
     rhat: np.ndarray | None = None
     ess: np.ndarray | None = None
+    cov: np.ndarray | None = None
 
 
 @dataclass
@@ -90,10 +92,20 @@ class FitResults:
     alpha: float
     actors: list[ActorResult]
     seed: int
-    loglik: float
+    loglik: float  # unpenalised; unidentified actors at chance (MLE); at posterior means (Bayes)
     comparison: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
+    llf_penalised: float = np.nan  # Firth-penalised log-likelihood (MLE; = llf when no penalty)
+    checks: pd.DataFrame | None = None  # robustness checks, see robustness()
+    tests: pd.DataFrame | None = None  # Vuong and Clarke tests, see tests_frame()
+    family: dict[str, object] = field(default_factory=dict)
+    periods: dict[str, pd.DataFrame] | None = None  # constant vs changing weights
+
+    @property
+    def llf(self) -> float:
+        """The unpenalised log-likelihood (what AIC/BIC and the comparison table use)."""
+        return self.loglik
 
     # ---- statsmodels-like -----------------------------------------------------------------------
     @property
@@ -123,21 +135,57 @@ class FitResults:
 
     # ---- the question -------------------------------------------------------------------------
     def strengths(self) -> pd.DataFrame:
+        """Per actor: the standardised strengths (within-decision SD scale) with their
+        1 - alpha intervals and P(interest outweighs ideology). Maximum likelihood: delta
+        method (deterministic); Bayes: posterior draws."""
+        from realpolitik.estimation.strength import ml_summary
+
         rows = []
         for a in self.actors:
-            ideo, inter = block_strength(np.nan_to_num(a.draws), a.data, self.terms)
-            point_i, point_n = block_strength(np.nan_to_num(a.params)[None], a.data, self.terms)
-            finite = np.isfinite(a.draws).all()
-            p = float(np.mean(inter > ideo)) if finite and a.status != "unidentified" else np.nan
-            rows.append(
-                {
-                    "actor": a.actor,
-                    "ideology_strength": float(point_i[0]) if finite else np.nan,
-                    "interest_strength": float(point_n[0]) if finite else np.nan,
-                    "p_interest_outweighs": p,
-                }
-            )
+            r: dict[str, object] = {"actor": a.actor}
+            finite = np.isfinite(a.params).all() and a.status != "unidentified"
+            if not finite:
+                for k in ("ideology", "interest"):
+                    r[f"{k}_strength"] = r[f"{k}_strength_low"] = r[f"{k}_strength_high"] = np.nan
+                r["p_interest_outweighs"] = np.nan
+            elif self.method == "mle" and a.cov is not None:
+                d = ml_summary(a.params, a.cov, a.data, self.terms, alpha=self.alpha)
+                for k in ("ideology", "interest"):
+                    r[f"{k}_strength"] = d[k]
+                    r[f"{k}_strength_low"] = d[f"{k}_low"]
+                    r[f"{k}_strength_high"] = d[f"{k}_high"]
+                r["p_interest_outweighs"] = d["p"]
+            else:
+                ideo, inter = block_strength(a.draws, a.data, self.terms)
+                point_i, point_n = block_strength(a.params[None], a.data, self.terms)
+                for k, point, dr in (("ideology", point_i, ideo), ("interest", point_n, inter)):
+                    r[f"{k}_strength"] = float(point[0])
+                    r[f"{k}_strength_low"] = float(np.quantile(dr, self.alpha / 2))
+                    r[f"{k}_strength_high"] = float(np.quantile(dr, 1 - self.alpha / 2))
+                r["p_interest_outweighs"] = float(np.mean(inter > ideo))
+            rows.append(r)
         return pd.DataFrame(rows)
+
+    def robustness(self) -> pd.DataFrame:
+        """One row per actor x check: actor, check, family (estimator, scale, prior,
+        assumptions, non-nested), value (a probability, a share of settings or a Holm-adjusted
+        p-value), verdict (that check's own), the strengths the check computed, and a note.
+        Empty when the fit ran with checks='none' or a single-motive model."""
+        from realpolitik.estimation.robustness import row
+
+        if self.checks is None:
+            return pd.DataFrame(columns=list(row("", "", "", 0, "").keys()))
+        return self.checks.copy()
+
+    def tests_frame(self) -> pd.DataFrame:
+        """Vuong's and Clarke's tests of ideology-only vs interest-only, per actor and pooled."""
+        return self.tests.copy() if self.tests is not None else pd.DataFrame()
+
+    def periods_frame(self) -> pd.DataFrame:
+        """Constant against changing weights per actor (empty without breaks or periods)."""
+        if not self.periods:
+            return pd.DataFrame()
+        return self.periods["comparison"].copy()
 
     def predictions(self) -> pd.DataFrame:
         """Per recorded decision: the model's probability of what was chosen and its top pick."""
@@ -218,16 +266,41 @@ class FitResults:
                 row[f"w_{t}_low"] = float(ci.loc[(a.actor, t), "lower"])
                 row[f"w_{t}_high"] = float(ci.loc[(a.actor, t), "upper"])
             s = strengths.loc[a.actor]
-            row["ideology_strength"] = s["ideology_strength"]
-            row["interest_strength"] = s["interest_strength"]
+            for k in ("ideology", "interest"):
+                for suffix in ("", "_low", "_high"):
+                    row[f"{k}_strength{suffix}"] = s[f"{k}_strength{suffix}"]
             row["p_interest_outweighs"] = s["p_interest_outweighs"]
             mine = preds[preds["actor"] == a.actor]
             row["predicted"] = int(mine["correct"].sum())
             row["status"] = a.status
-            row["verdict"] = verdict_word(float(s["p_interest_outweighs"]), a.status)
+            row.update(self._final(a, float(s["p_interest_outweighs"])))
             row["note"] = a.note
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _final(self, a: ActorResult, p: float) -> dict[str, object]:
+        """The printed verdict: from every check when they ran, else the probability rule."""
+        from realpolitik.estimation.robustness import final_verdict
+
+        out: dict[str, object] = {}
+        if self.tests is not None and not self.tests.empty:
+            t = self.tests.set_index("actor")
+            for k in ("vuong_z", "vuong_p_holm", "clarke_p_holm"):
+                out[k] = float(t.loc[a.actor, k]) if a.actor in t.index else np.nan
+        if self.checks is None:
+            word = verdict_word(p, a.status)
+            if word.startswith(("interest", "ideology")):
+                word += " (probability rule only: robustness checks not run)"
+            out["verdict"] = word
+            out["failed_checks"] = ""
+            out["checks_not_run"] = "all"
+            return out
+        mine = self.checks[self.checks["actor"] == a.actor]
+        verdict, failed, not_run = final_verdict(mine, a.status)
+        out["verdict"] = verdict
+        out["failed_checks"] = failed
+        out["checks_not_run"] = not_run
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         ci = self.conf_int()
@@ -247,6 +320,14 @@ class FitResults:
         )
         status = {a.actor: a.status for a in self.actors}
         frame["status"] = frame["actor"].map(status)
+        # the standardised strength of the block each weight belongs to, next to the weight
+        st = self.strengths().set_index("actor")
+        frame["block"] = np.where(frame["term"] == "ideology", "ideology", "interest")
+        for suffix, col in (("", "strength"), ("_low", "strength_low"), ("_high", "strength_high")):
+            frame[col] = [
+                float(st.loc[a, f"{b}_strength{suffix}"])
+                for a, b in zip(frame["actor"], frame["block"], strict=True)
+            ]
         if self.method == "bayes":
             frame["rhat"] = np.concatenate([a.rhat for a in self.actors])  # type: ignore[misc]
             frame["ess"] = np.concatenate([a.ess for a in self.actors])  # type: ignore[misc]
@@ -256,13 +337,25 @@ class FitResults:
         lines = [
             f"realpolitik fit: case {self.case_id}, model {self.model}, method {self.method}, "
             f"seed {self.seed}",
-            f"log-likelihood {self.loglik:.3f}; intervals at {100 * (1 - self.alpha):.0f}%",
+            f"log-likelihood {self.loglik:.3f} ({self._llf_label()}); "
+            f"intervals at {100 * (1 - self.alpha):.0f}%",
             "",
         ]
         frame = self.to_frame()
         lines.append(
             frame[
-                ["actor", "term", "estimate", "std_error", "conf_low", "conf_high", "status"]
+                [
+                    "actor",
+                    "term",
+                    "estimate",
+                    "std_error",
+                    "conf_low",
+                    "conf_high",
+                    "strength",
+                    "strength_low",
+                    "strength_high",
+                    "status",
+                ]
             ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
         )
         lines.append("")
@@ -270,8 +363,15 @@ class FitResults:
         for _, r in vf.iterrows():
             p = r["p_interest_outweighs"]
             shown = f"{p:.2f}" if np.isfinite(p) else "n/a"
+            failed = r.get("failed_checks", "")
             lines.append(
                 f"{r['actor']}: P(interest outweighs ideology) = {shown} -> {r['verdict']}"
+                + (f" (checks that disagree: {failed})" if failed else "")
+            )
+        if self.family:
+            lines.append(
+                f"actors tested: {self.family['actors_tested']}; Vuong and Clarke p-values "
+                "Holm-adjusted across them"
             )
         for w in self.warnings:
             lines.append(f"warning: {w}")
@@ -279,6 +379,13 @@ class FitResults:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def _llf_label(self) -> str:
+        if self.method == "bayes":
+            return "unpenalised, at the posterior means"
+        if np.isfinite(self.llf_penalised) and abs(self.llf_penalised - self.loglik) > 1e-12:
+            return f"unpenalised; Firth-penalised {self.llf_penalised:.3f}"
+        return "unpenalised"
 
 
 def _motive(part_i: float, part_n: float, ideo_dir: float, status: str) -> str:

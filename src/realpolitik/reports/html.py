@@ -360,11 +360,28 @@ def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
                     if np.isfinite(r[f"w_{t}"])
                     else "n/a"
                 )
+            for k in ("ideology", "interest"):  # the standardised strengths the verdict uses
+                row[f"strength {k} [{level}]"] = (
+                    f"{r[f'{k}_strength']:+.2f} [{r[f'{k}_strength_low']:+.2f}, "
+                    f"{r[f'{k}_strength_high']:+.2f}]"
+                    if np.isfinite(r[f"{k}_strength"])
+                    else "n/a"
+                )
             row["P(interest outweighs)"] = r["p_interest_outweighs"]
             row["verdict"] = r["verdict"]
+            if r.get("failed_checks"):
+                row["verdict"] += f" (checks that disagree: {r['failed_checks']})"
             rows.append(row)
         parts.append(f"<h3>{esc(label)}</h3>")
         parts.append(table(pd.DataFrame(rows), {"P(interest outweighs)": "{:.2f}"}))
+        if getattr(fitres, "family", None):
+            parts.append(
+                f'<p class="note">Actors tested: {fitres.family["actors_tested"]}; the Vuong and '
+                "Clarke p-values behind each verdict are Holm-adjusted across them. Checks not "
+                "run: "
+                + esc(", ".join(sorted(set(vf["checks_not_run"]) - {""})) or "none")
+                + ".</p>"
+            )
         parts.append(command("realpolitik", "fit", run.case_arg, *cmd))
         for w in fitres.warnings:
             parts.append(f'<p class="warn">{esc(w)}</p>')

@@ -234,6 +234,16 @@ class Figure(Strict):
     note: StrictStr | None = None
 
 
+class Period(Strict):
+    """A period whose weights may differ from the one before (optional; `fit` compares
+    constant against changing weights at each period's start)."""
+
+    id: Id
+    start: dt.date
+    note: StrictStr | None = None
+    cite: list[Citation] = []
+
+
 class Span(Strict):
     start: dt.date
     end: dt.date
@@ -280,6 +290,7 @@ class Case(Strict):
     events: list[Event] = []
     outcomes: list[Outcome] = []
     figures: list[Figure] = []
+    periods: list[Period] = []
 
     # --- lookups -----------------------------------------------------------------------------
     def actor(self, actor_id: str) -> Actor:
