@@ -211,3 +211,21 @@ def test_audit_cli_and_fit_warnings():
     res = fit(BUILTIN, compare=True)
     audit_lines = [w for w in res.warnings if w.startswith("coding audit")]
     assert len(audit_lines) == len(data["flags"])
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+
+def test_report_section_and_calibration_figure(case, tmp_path):
+    from types import SimpleNamespace
+
+    from realpolitik.reports.evaluation_section import evaluation_section
+    from realpolitik.reports.html import _Figures
+
+    figs = _Figures(tmp_path)
+    run = SimpleNamespace(say=lambda msg: None, case_arg=BUILTIN)
+    section = evaluation_section(compile_case(case), figs, run)
+    assert section.id == "evaluation"
+    assert "uniform" in section.body and "realpolitik evaluate" in section.body
+    assert (tmp_path / "calibration.png").stat().st_size > 0
+    assert (tmp_path / "calibration.svg").read_text(encoding="utf-8").startswith("<?xml")

@@ -46,7 +46,8 @@ class Evaluation:
 
     @property
     def models(self) -> list[str]:
-        return list(dict.fromkeys(self.decisions["model"]))
+        present = set(self.decisions["model"])
+        return [m for m in (*MODELS, BASELINE) if m in present]
 
     def overall(self) -> pd.DataFrame:
         return _summarise(self.decisions, [])
