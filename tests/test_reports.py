@@ -29,7 +29,14 @@ HOSTILE_TITLE = "Stalin & the <b>GMD</b> </title><script>alert(1)</script>"
 HOSTILE_LABEL = "Refuse <img src=x onerror=alert(2)> & back the CCP ($5 bn)"
 SEED = 7
 N = 400
-CASE_FIGURES = ("timeline", "weights", "decomposition", "counterfactual", "sensitivity")
+CASE_FIGURES = (
+    "timeline",
+    "weights",
+    "decomposition",
+    "calibration",
+    "counterfactual",
+    "sensitivity",
+)
 ALLIANCE_FIGURES = ("alliance_network", "alliance_coefficients")
 
 

@@ -17,6 +17,7 @@ from realpolitik.errors import RealpolitikError
 COMMANDS: dict[str, str] = {
     "case": "realpolitik.commands.case:case",
     "fit": "realpolitik.commands.fit:fit",
+    "evaluate": "realpolitik.commands.evaluate:evaluate",
     "run": "realpolitik.commands.run:run",
     "simulate": "realpolitik.commands.simulate:simulate",
     "counterfactual": "realpolitik.commands.simulate:counterfactual",
@@ -31,6 +32,7 @@ COMMANDS: dict[str, str] = {
 SUMMARY: dict[str, str] = {
     "case": "Cases: list, show, validate and start scenario files.",
     "fit": "Estimate each actor's weights on ideology and interest, with the verdict.",
+    "evaluate": "Score the choice model out of sample against a uniform baseline.",
     "run": "The main job: fit, score, the headline what-if, and the report.",
     "simulate": "Simulate a case forward: outcome frequencies and fidelity to the record.",
     "counterfactual": "Compare a changed world with the baseline, with Monte Carlo error.",

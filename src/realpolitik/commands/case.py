@@ -1,4 +1,4 @@
-"""`realpolitik case list | show | validate | new`."""
+"""`realpolitik case list | show | validate | new | audit | blind | agreement`."""
 
 from __future__ import annotations
 
@@ -107,13 +107,13 @@ def validate_cmd(paths: tuple[str, ...]) -> None:
     problems: list[Problem] = []
     for path in paths:
         try:
-            c = load(path).case
+            c = load(path, blind_ok=True).case
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         err_console.print(
             f"ok: {path} ({len(c.actors)} actors, {len(c.decisions)} decisions, "
-            f"{len(c.assumptions)} assumptions)"
+            f"{len(c.assumptions)} assumptions{'; a blind coding file' if c.blind else ''})"
         )
     if problems:
         raise InputError(problems)
@@ -131,3 +131,87 @@ def new(path: str, force: bool) -> None:
     parse(text, path)  # the template must validate
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     err_console.print(f"wrote {target}; check it with: realpolitik case validate {target}")
+
+
+@case.command("audit")
+@click.argument("case_ref", metavar="CASE|PATH")
+@click.option("--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption.")
+@click.option("--json", "as_json", is_flag=True, help="Print the audit as JSON.")
+@click.option(
+    "--out", "--csv", "out", metavar="FILE", help="Write the table (.csv, .parquet, .dta)."
+)
+def audit_cmd(case_ref: str, assume: tuple[str, ...], as_json: bool, out: str | None) -> None:
+    """Does one label predict the record by itself? Per feature: how often the chosen option
+    holds the best value, and its one-weight fit against the full model; flags one line each."""
+    from realpolitik.commands.common import rich_table, write_option_table
+    from realpolitik.commands.fit import parse_assignments
+    from realpolitik.estimation.audit import audit
+    from realpolitik.model.compiled import compile_case
+
+    comp = compile_case(load(case_ref).case)
+    assumptions = parse_assignments(assume, "--assume")
+    comp.check_overrides(assumptions)
+    result = audit(comp, comp.theta(1, assumptions))
+    write_option_table(result.table, out)
+    if as_json:
+        dump_json(result.to_dict())
+        return
+    shown = result.table.drop(columns=["labels", "decisions", "loglik_full"])
+    console.print(
+        rich_table(
+            shown,
+            title=f"coding audit: {comp.case.id} ({len(comp.decisions)} decisions; full model "
+            f"log-likelihood {result.full_loglik:.2f} with {result.full_params} weights)",
+            floats="{:.2f}",
+        )
+    )
+    for line in result.flags:
+        console.print(f"[yellow]flag:[/yellow] {line}")
+    if not result.flags:
+        console.print("no label predicts the record by itself")
+
+
+@case.command("blind")
+@click.argument("case_ref", metavar="CASE|PATH")
+@click.option("--out", "out", required=True, metavar="FILE", help="Where to write the blind copy.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for shuffling options.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def blind_cmd(case_ref: str, out: str, seed: int, force: bool) -> None:
+    """Write a copy for a second coder: no recorded choices, options shuffled, notes that
+    discuss the choice and observed outcomes dropped. It validates as a blind file."""
+    from realpolitik.scenario.coding import blind_text
+
+    target = Path(out)
+    if target.exists() and not force:
+        raise InputError(Problem(out, "", "exists already; choose another path or pass --force"))
+    text = blind_text(case_ref, seed)
+    parse(text, out, blind_ok=True)  # the copy must validate as a blind file
+    atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    err_console.print(f"wrote {target} (blind, seed {seed})")
+
+
+@case.command("agreement")
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option("--json", "as_json", is_flag=True, help="Print alpha and the disagreements as JSON.")
+@click.option(
+    "--out", "--csv", "out", metavar="FILE", help="Write the disagreements (.csv, .parquet, .dta)."
+)
+def agreement_cmd(first: str, second: str, as_json: bool, out: str | None) -> None:
+    """Compare two codings of the same decisions: Krippendorff's alpha per label and feature,
+    and every disagreement with its decision."""
+    from realpolitik.commands.common import rich_table, write_option_table
+    from realpolitik.estimation.agreement import agreement
+
+    a = load(first, blind_ok=True).case
+    b = load(second, blind_ok=True).case
+    result = agreement(a, b)
+    write_option_table(result.disagreements, out)
+    if as_json:
+        dump_json(result.to_dict())
+        return
+    console.print(rich_table(result.alpha, title=f"agreement: {first} against {second}"))
+    if len(result.disagreements):
+        console.print(rich_table(result.disagreements, title="disagreements"))
+    else:
+        console.print("the two codings agree on every option")

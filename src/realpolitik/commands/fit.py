@@ -228,6 +228,13 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     help="Let the weights change at DATE (YYYY-MM-DD; repeatable); compares constant and "
     "changing weights per actor.",
 )
+@click.option(
+    "--coding",
+    "coding",
+    multiple=True,
+    metavar="FILE",
+    help="Also fit under another coding of the options; verdicts side by side (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
@@ -250,6 +257,7 @@ def fit(
     checks: str,
     check_steps: int,
     breaks: tuple[str, ...],
+    coding: tuple[str, ...],
     as_json: bool,
     csv: str | None,
     table: str,
@@ -278,6 +286,20 @@ def fit(
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
     write_option_table(chosen, csv)
+    by_coding = None
+    if coding:
+        from realpolitik.estimation.codings import verdicts_by_coding
+        from realpolitik.scenario.coding import codings
+
+        by_coding = verdicts_by_coding(
+            codings(comp.case, coding),
+            model=model,
+            method=method,
+            actor=actor,
+            seed=seed,
+            steps=steps,
+            assumptions=assumptions,
+        )
     if as_json:
         dump_json(
             {
@@ -304,9 +326,12 @@ def fit(
                 "predicted_by_model": per_model.to_dict("records"),
                 "decomposition": res.decomposition().to_dict("records"),
                 "warnings": res.warnings,
+                "by_coding": by_coding.to_dict("records") if by_coding is not None else None,
             }
         )
         return
     print_fit(res, per_model)
+    if by_coding is not None:
+        console.print(rich_table(by_coding, title="verdict under each coding", floats="{:.2f}"))
     if table not in ("verdict", "comparison", "robustness", "tests", "periods"):
         console.print(rich_table(chosen, title=f"{table} ({res.model} model, {res.method})"))

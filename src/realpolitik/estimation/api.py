@@ -128,6 +128,9 @@ def fit(
         from realpolitik.estimation.compare import compare_models
 
         results.comparison = compare_models(comp, theta, actor=actor_index)
+        from realpolitik.estimation.audit import audit  # coding audit flags, as warnings
+
+        results.warnings += [f"coding audit: {f}" for f in audit(comp, theta, actor_index).flags]
     return results
 
 

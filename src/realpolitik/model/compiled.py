@@ -98,16 +98,13 @@ class Series:
         k = max(int(np.searchsorted(self.t, t, side="right")) - 1, 0)
         return self.q[k].of(theta)
 
-    def loglinear(self, theta: np.ndarray, t: float) -> np.ndarray:
-        """Log-linear interpolation between points; constant outside them."""
-        if t <= self.t[0]:
-            return self.q[0].of(theta)
-        if t >= self.t[-1]:
-            return self.q[-1].of(theta)
+    def known(self, theta: np.ndarray, t: float) -> np.ndarray:
+        """The last point dated on or before t, nan before the first point: what was on record
+        at t, never a value pulled towards a later figure (docs/model.md, "no hindsight")."""
         k = int(np.searchsorted(self.t, t, side="right")) - 1
-        w = (t - self.t[k]) / (self.t[k + 1] - self.t[k])
-        lo, hi = self.q[k].of(theta), self.q[k + 1].of(theta)
-        return np.exp((1 - w) * np.log(lo) + w * np.log(hi))
+        if k < 0:
+            return np.full(theta.shape[0], np.nan)
+        return self.q[k].of(theta)
 
 
 @dataclass
@@ -291,7 +288,9 @@ def compile_case(case: Case) -> Compiled:
                 rival=np.array([a_or(o.rival) for o in d.options]),
                 security=[level(o.security, case.scales.security) for o in d.options],
                 effects=[[effect(e) for e in o.effects] for o in d.options],
-                chosen=[o.id for o in d.options].index(d.chosen),
+                chosen=(
+                    [o.id for o in d.options].index(d.chosen) if d.chosen is not None else -1
+                ),  # -1: a blind coding file
             )
         )
     events = [

@@ -21,10 +21,11 @@ def ideology_positions(comp: Compiled, theta: np.ndarray, t: float) -> np.ndarra
 
 
 def record_capability(comp: Compiled, theta: np.ndarray, arena: int, t: float) -> np.ndarray:
-    """Capabilities cap[row, actor] in an arena from the record (nan for actors without one)."""
+    """Capabilities cap[row, actor] in an arena from the record: each actor's last figure dated on
+    or before t (nan for actors without one yet)."""
     cap = np.full((theta.shape[0], comp.n_actors), np.nan)
     for actor, series in comp.arenas[arena].series.items():
-        cap[:, actor] = series.loglinear(theta, t)
+        cap[:, actor] = series.known(theta, t)
     return cap
 
 

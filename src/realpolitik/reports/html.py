@@ -873,6 +873,7 @@ def write_report(
     """
     from realpolitik.errors import InputError
     from realpolitik.estimation.api import as_compiled
+    from realpolitik.reports.evaluation_section import evaluation_section
 
     if n < 1:
         raise InputError(f"-n: expected a positive number of paths, got {n}")
@@ -919,6 +920,7 @@ def write_report(
         _weights_section(res, figs, run),
         _decomposition_section(case, res, figs, run),
         _fidelity_section(res, run),
+        evaluation_section(comp, figs, run),
         _counterfactual_section(res, figs, run),
         _sensitivity_section(res, figs, run),
         _alliance_section(res, figs, run),

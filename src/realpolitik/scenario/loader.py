@@ -73,13 +73,14 @@ def load_case(name_or_path: str | Path) -> Case:
     return load(name_or_path).case
 
 
-def load(name_or_path: str | Path) -> LoadedCase:
+def load(name_or_path: str | Path, *, blind_ok: bool = False) -> LoadedCase:
     origin, text = resolve(name_or_path)
-    return LoadedCase(case=parse(text, origin), origin=origin, text=text)
+    return LoadedCase(case=parse(text, origin, blind_ok=blind_ok), origin=origin, text=text)
 
 
-def parse(text: str, origin: str = "<string>") -> Case:
-    """Parse and validate scenario text; raise InputError listing every problem."""
+def parse(text: str, origin: str = "<string>", *, blind_ok: bool = False) -> Case:
+    """Parse and validate scenario text; raise InputError listing every problem. A blind
+    coding file (`blind: true`, no recorded choices) is accepted only with `blind_ok`."""
     from realpolitik.scenario.validate import validate
 
     data, lines = read_yaml(text, origin)
@@ -90,6 +91,16 @@ def parse(text: str, origin: str = "<string>") -> Case:
     problems = validate(case, lines, origin)
     if problems:
         raise InputError(problems)
+    if case.blind and not blind_ok:
+        raise InputError(
+            Problem(
+                origin,
+                "blind",
+                "is a blind coding file with no recorded choices; "
+                "pass it to --coding or `realpolitik case agreement`",
+                lines.get(("blind",)),
+            )
+        )
     return case
 
 

@@ -193,7 +193,7 @@ class Decision(Strict):
     question: StrictStr
     arena: Id | None = None
     options: list[Option] = Field(min_length=2)
-    chosen: Id
+    chosen: Id | None = None  # required unless the case is a blind coding file
     cite: list[Citation] = []
     note: StrictStr | None = None
 
@@ -274,6 +274,7 @@ class InterestPrices(Strict):
 
 class Case(Strict):
     id: Id
+    blind: StrictBool = False  # a copy for a second coder: no decision records its choice
     title: StrictStr
     summary: StrictStr
     span: Span

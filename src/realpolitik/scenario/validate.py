@@ -446,7 +446,12 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
                 )
             for k, effect in enumerate(o.effects):
                 _check_effect(ck, opath + ("effects", k), effect, actors, arenas, stakes)
-        if d.chosen not in option_ids:
+        if c.blind:
+            if d.chosen is not None:
+                ck.add(path + ("chosen",), "a blind coding file must not record the choice")
+        elif d.chosen is None:
+            ck.add(path + ("chosen",), "required field is missing")
+        elif d.chosen not in option_ids:
             ck.add(
                 path + ("chosen",),
                 f"chosen option '{d.chosen}' is not among the options {sorted(option_ids)}",
