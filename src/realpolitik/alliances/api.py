@@ -12,7 +12,7 @@ import pandas as pd
 from realpolitik.alliances import panel as _panel
 from realpolitik.alliances import store
 from realpolitik.alliances.eras import ERAS, POOLED, parse_eras
-from realpolitik.alliances.models import AllianceFit, fit_models
+from realpolitik.alliances.models import AllianceFit, Spec, fit_models
 from realpolitik.errors import InputError, Problem
 
 DataDir = str | os.PathLike[str] | None
@@ -59,31 +59,61 @@ def build_panel(
     directed: bool = False,
     data_dir: DataDir = None,
     progress: Callable[[str], None] | None = None,
+    covariates: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """The dyad-year panel with every covariate (see `realpolitik.alliances.panel`)."""
+    """The dyad-year panel with the chosen covariate groups (default: those the models use;
+    see `realpolitik.alliances.panel`)."""
     _check_years(year_from, year_to)
-    return _panel.build_panel(year_from, year_to, directed, data_dir, progress)
+    return _panel.build_panel(year_from, year_to, directed, data_dir, progress, covariates)
 
 
 def fit_alliances(
     eras: Iterable[str] | None = None,
-    outcome: str = "onset",
+    outcome: str = "any-onset",
     data_dir: DataDir = None,
     panel: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    regime: str = "polity",
+    se: str = "twoway",
+    estimator: str = "logit",
+    fe: str = "none",
+    controls_as_interest: bool = False,
+    directed: bool = False,
+    robustness: bool = True,
+    reps: int = 99,
+    seed: int = 0,
+    cache: bool = True,
 ) -> AllianceFit:
-    """Fit the alliance logit by era (default: all four eras and the pooled model).
+    """Fit the alliance model by era (default: all four eras and the pooled model).
 
-    `eras` takes labels ('1946-1989'), names ('cold-war') or 'pooled'. Pass a built `panel`
-    to skip rebuilding it.
+    `eras` takes labels ('1946-1989'), names ('cold-war') or 'pooled'. The options are those
+    of `models.Spec` (outcome, regime, se, estimator, fe, controls_as_interest, reps, seed).
+    `directed` fits on directed dyad-years (both orders of each pair, clustered on the pair).
+    The panel is built once and kept between calls (`panel.cached_panel`; `cache=False`
+    rebuilds it); pass a built `panel` to use that one. `robustness=False` skips the checks,
+    and then no verdict is printed as robust.
     """
+    spec = Spec(
+        outcome=outcome,
+        regime=regime,
+        se=se,
+        estimator=estimator,
+        fe=fe,
+        controls_as_interest=controls_as_interest,
+        reps=reps,
+        seed=seed,
+    ).check()
     labels = parse_eras(list(eras) if eras else None)
     if panel is None:
         spans = [e for e in ERAS if e.label in labels or POOLED in labels]
         lo = min(e.start for e in spans)
         hi = max(e.end for e in spans)
-        panel = _panel.build_panel(lo, hi, directed=False, data_dir=data_dir)
-    return fit_models(panel, labels, outcome=outcome, progress=progress)
+        if cache:
+            panel = _panel.cached_panel(lo, hi, directed=directed, data_dir=data_dir)
+        else:
+            panel = _panel.build_panel(lo, hi, directed=directed, data_dir=data_dir)
+    return fit_models(panel, labels, spec, progress=progress, robustness=robustness)
 
 
 def alliance_edges(year_from: int, year_to: int, data_dir: DataDir = None) -> pd.DataFrame:
