@@ -91,7 +91,8 @@ def main() -> None:
     if data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rp-bench-")
         atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-    if not all(store.status(data_dir)["present"]):
+    st = store.status(data_dir)
+    if not all(st["present"] | st["optional"]):
         t0 = time.perf_counter()
         store.import_all(args.source, data_dir)
         print(

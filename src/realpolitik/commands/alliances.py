@@ -88,7 +88,9 @@ def data_list(data_dir: Path | None, citations: bool) -> None:
     for _, row in st.iterrows():
         table.add_row(
             row["name"],
-            "present" if row["present"] else "[red]missing[/red]",
+            "present"
+            if row["present"]
+            else ("not imported (optional)" if row["optional"] else "[red]missing[/red]"),
             row["version"],
             f"{int(row['rows']):,}" if row["present"] else "",
             row["sha256"] or f"get {row['get']}",

@@ -274,7 +274,8 @@ def alliance_data_ready(data_dir: str | None) -> bool:
     try:
         from realpolitik.alliances.api import data_status
 
-        return bool(data_status(data_dir)["present"].all())
+        st = data_status(data_dir)
+        return bool((st["present"] | st["optional"]).all())
     except Exception:  # noqa: BLE001 (the alliance study is optional here)
         return False
 
