@@ -330,3 +330,25 @@ def test_bad_inputs() -> None:
     assert parse_eras(["cold-war,pooled"]) == ["1946-1989", "pooled"]
     with pytest.raises(InputError, match="column missing"):
         M.design(pd.DataFrame({"year": [1950]}), "any-onset", "1946-1989")
+
+
+@pytest.mark.data
+def test_directed_dyads_model_the_pledges_each_side_gives() -> None:
+    from realpolitik.alliances.panel import build_panel
+    from test_alliances_helpers import imported_data_dir
+
+    df = build_panel(1946, 1989, directed=True, data_dir=imported_data_dir())
+    spec = M.Spec(outcome="defense-onset", directed=True)
+    r = M.fit_era(df, "1946-1989", spec)
+    risk = df[(df["era"] == "1946-1989") & (df["atop_defense_dir_lag"] == 0)]
+    usable = risk[["regime_sim", "joint_democracy", "common_threat", "cap_ratio_log"]].notna()
+    usable = usable.all(axis=1)
+    assert r.n_events == int(risk.loc[usable, "atop_defense_dir"].sum())
+    # both orders of a pair share one cluster: as many dyads as unordered pairs
+    pairs = risk.loc[usable, ["ccode1", "ccode2"]]
+    assert r.n_dyads == len({(min(a, b), max(a, b)) for a, b in pairs.itertuples(index=False)})
+    # ATOP's pledges are sometimes one-sided: the directed flags differ from the folded ones
+    assert (df["atop_defense_dir"] != df["atop_defense"]).any()
+    assert "directed" in r.spec.label()
+    with pytest.raises(InputError, match="directed=True"):
+        M.fit_era(full_panel(), "1946-1989", spec)

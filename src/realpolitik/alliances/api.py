@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ from realpolitik.alliances import store
 from realpolitik.alliances.eras import ERAS, POOLED, parse_eras
 from realpolitik.alliances.models import AllianceFit, Spec, fit_models
 from realpolitik.errors import InputError, Problem
+from realpolitik.export import atomic_write
 
 DataDir = str | os.PathLike[str] | None
 
@@ -90,8 +92,9 @@ def fit_alliances(
     `eras` takes labels ('1946-1989'), names ('cold-war') or 'pooled'. The options are those
     of `models.Spec` (outcome, regime, se, estimator, fe, controls_as_interest, reps, seed).
     `directed` fits on directed dyad-years (both orders of each pair, clustered on the pair).
-    The panel is built once and kept between calls (`panel.cached_panel`; `cache=False`
-    rebuilds it); pass a built `panel` to use that one. `robustness=False` skips the checks,
+    The panel is built once and kept between calls (`panel.cached_panel`), and so is the
+    fit, keyed by data version, specification, eras and code (`cache=False` rebuilds and
+    refits); pass a built `panel` to fit on that one, uncached. `robustness=False` skips the checks,
     and then no verdict is printed as robust.
     """
     spec = Spec(
@@ -101,19 +104,74 @@ def fit_alliances(
         estimator=estimator,
         fe=fe,
         controls_as_interest=controls_as_interest,
+        directed=directed,
         reps=reps,
         seed=seed,
     ).check()
     labels = parse_eras(list(eras) if eras else None)
-    if panel is None:
-        spans = [e for e in ERAS if e.label in labels or POOLED in labels]
-        lo = min(e.start for e in spans)
-        hi = max(e.end for e in spans)
-        if cache:
-            panel = _panel.cached_panel(lo, hi, directed=directed, data_dir=data_dir)
-        else:
-            panel = _panel.build_panel(lo, hi, directed=directed, data_dir=data_dir)
-    return fit_models(panel, labels, spec, progress=progress, robustness=robustness)
+    if panel is not None:
+        return fit_models(panel, labels, spec, progress=progress, robustness=robustness)
+    spans = [e for e in ERAS if e.label in labels or POOLED in labels]
+    lo = min(e.start for e in spans)
+    hi = max(e.end for e in spans)
+    if not cache:
+        panel = _panel.build_panel(lo, hi, directed=directed, data_dir=data_dir)
+        return fit_models(panel, labels, spec, progress=progress, robustness=robustness)
+    key = _fit_key(lo, hi, directed, data_dir, spec, labels, robustness)
+    path = _panel.cache_root() / "fits" / f"fit-{key}.pickle"
+    if path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                fit = pickle.load(fh)
+            if isinstance(fit, AllianceFit):
+                for label in labels:
+                    if progress is not None:
+                        progress(label)
+                return fit
+        except Exception:  # noqa: BLE001 (a damaged cache entry is refitted)
+            pass
+    panel = _panel.cached_panel(lo, hi, directed=directed, data_dir=data_dir)
+    fit = fit_models(panel, labels, spec, progress=progress, robustness=robustness)
+    try:
+        atomic_write(path, lambda p: p.write_bytes(pickle.dumps(fit)))
+    except Exception:  # noqa: BLE001 (a read-only cache only costs the refit next time)
+        pass
+    return fit
+
+
+def _fit_key(
+    lo: int,
+    hi: int,
+    directed: bool,
+    data_dir: DataDir,
+    spec: Spec,
+    labels: list[str],
+    robustness: bool,
+) -> str:
+    """Fits are kept by data version (the panel key), specification, eras and the source of
+    the modules that compute them, so a code change never serves a stale result."""
+    import dataclasses
+    import hashlib
+    import inspect
+    import json
+
+    from realpolitik.alliances import inference, models
+
+    groups = _panel.resolve_covariates(None)
+    code = hashlib.sha256(
+        "".join(inspect.getsource(m) for m in (inference, models, _panel)).encode()
+    ).hexdigest()
+    text = json.dumps(
+        [
+            _panel.panel_cache_key(lo, hi, directed, groups, data_dir),
+            dataclasses.asdict(spec),
+            labels,
+            robustness,
+            code,
+        ],
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def alliance_edges(year_from: int, year_to: int, data_dir: DataDir = None) -> pd.DataFrame:

@@ -23,12 +23,9 @@ import numpy as np
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    from scipy.special import expit
+
+    return expit(z)
 
 
 @dataclass
@@ -47,8 +44,8 @@ class LogitFit:
 
 
 def _loglik(y: np.ndarray, z: np.ndarray) -> float:
-    # log Λ(z) = -log(1 + e^-z), stably
-    return float(np.sum(y * -np.logaddexp(0.0, -z) + (1 - y) * -np.logaddexp(0.0, z)))
+    # y log Λ(z) + (1 - y) log(1 - Λ(z)) = y z - log(1 + e^z), computed stably
+    return float(y @ z - np.logaddexp(0.0, z).sum())
 
 
 def hat_values(X: np.ndarray, w: np.ndarray, H: np.ndarray) -> np.ndarray:
@@ -78,7 +75,7 @@ def fit_logit(
         z = X @ beta
         p = _expit(z)
         w = p * (1 - p)
-        H = (X * w[:, None]).T @ X
+        H = (X.T * w) @ X
         ll = _loglik(y, z)
         if firth:
             sign, logdet = np.linalg.slogdet(H)
@@ -136,11 +133,13 @@ def scores(X: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _group_sums(S: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Row sums of S within each group id (a sparse indicator product: one pass, no sort)."""
+    from scipy.sparse import csr_matrix
+
     g = np.asarray(groups)
     n_groups = int(g.max()) + 1 if len(g) else 0
-    return np.column_stack(
-        [np.bincount(g, weights=S[:, j], minlength=n_groups) for j in range(S.shape[1])]
-    )
+    ind = csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))), shape=(n_groups, len(g)))
+    return np.asarray(ind @ S)
 
 
 def cluster_cov(bread: np.ndarray, S: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -139,6 +139,7 @@ class Spec:
     estimator: str = "logit"
     fe: str = "none"
     controls_as_interest: bool = False
+    directed: bool = False
     reps: int = 99
     seed: int = 0
 
@@ -171,9 +172,17 @@ class Spec:
 
     def label(self) -> str:
         model = "linear probability, FE " + self.fe if self.fe != "none" else self.estimator
-        return f"outcome {self.outcome}; regime {self.regime}; {model}; SE {SE_LABEL[self.se]}" + (
-            "; contiguity and major power counted as interest" if self.controls_as_interest else ""
-        )
+        parts = [
+            f"outcome {self.outcome}",
+            f"regime {self.regime}",
+            model,
+            f"SE {SE_LABEL[self.se]}",
+        ]
+        if self.controls_as_interest:
+            parts.append("contiguity and major power counted as interest")
+        if self.directed:
+            parts.append("directed dyads (the pledges ccode1 gives ccode2)")
+        return "; ".join(parts)
 
 
 def block_of(name: str, spec: Spec | None = None) -> str:
@@ -187,16 +196,22 @@ def block_of(name: str, spec: Spec | None = None) -> str:
 
 # --------------------------------------------------------------------------- design
 
-_CLOCKS: dict[tuple[int, str], np.ndarray] = {}
+_CLOCKS: dict[tuple[int, str], tuple[Any, np.ndarray]] = {}
 
 
 def _clock(panel: pd.DataFrame, flag: str, lag: str | None) -> np.ndarray:
+    """`years_since` for this panel, computed once per panel and flag (the checks reuse it)."""
+    import weakref
+
     key = (id(panel), f"{flag}|{lag}")
-    if key not in _CLOCKS:
-        if len(_CLOCKS) > 16:
-            _CLOCKS.clear()
-        _CLOCKS[key] = years_since(panel, flag, lag)
-    return _CLOCKS[key]
+    hit = _CLOCKS.get(key)
+    if hit is not None and hit[0]() is panel:
+        return hit[1]
+    if len(_CLOCKS) > 16:
+        _CLOCKS.clear()
+    value = years_since(panel, flag, lag)
+    _CLOCKS[key] = (weakref.ref(panel), value)
+    return value
 
 
 def _regime_column(term: str, regime: str) -> str:
@@ -221,7 +236,9 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
     spec = spec.check()
     outcome = spec.outcome
     kind, mode = ("any", "onset") if outcome == "first-onset" else outcome.rsplit("-", 1)
-    flag = PLEDGES[kind]
+    sfx = "_dir" if spec.directed else ""  # directed: the pledges ccode1 gives ccode2
+    flag = PLEDGES[kind] + sfx
+    new_col = "atop_new_obligation" + sfx
     regime_cols = [
         _regime_column(t, spec.regime) for t in ("regime_sim", "joint_democracy", "joint_autocracy")
     ]
@@ -233,7 +250,7 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
         "major_any",
         flag,
         f"{flag}_lag",
-        "atop_new_obligation",
+        new_col,
         "era",
         "ccode1",
         "ccode2",
@@ -245,8 +262,9 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
             Problem(
                 "panel",
                 ",".join(missing_cols),
-                "column missing; build the panel with build_panel() (the models' covariates) "
-                "before fitting",
+                "column missing; build the panel with build_panel() (the models' covariates"
+                + (", directed=True" if spec.directed else "")
+                + ") before fitting",
             )
         )
     era_col = panel["era"]
@@ -262,13 +280,13 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
         mask &= lag == 0
         clock = _clock(panel, flag, f"{flag}_lag")
     elif outcome == "any-onset":
-        y_all = panel["atop_new_obligation"].to_numpy() == 1
+        y_all = panel[new_col].to_numpy() == 1
         held = np.ones(len(panel), dtype=bool)
         for col in PLEDGES.values():
             if col != "atop_any":
-                held &= panel[f"{col}_lag"].to_numpy() == 1
+                held &= panel[f"{col}{sfx}_lag"].to_numpy() == 1
         mask &= ~held  # a pair holding all five pledges cannot take on a new one
-        clock = _clock(panel, "atop_new_obligation", None)
+        clock = _clock(panel, new_col, None)
     elif mode == "onset":
         y_all = (now == 1) & (lag == 0)
         mask &= lag == 0
@@ -288,28 +306,39 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
         py = clock[idx].astype(float) / 10.0
         cols["py"], cols["py2"], cols["py3"] = py, py**2, py**3
     if outcome != "first-onset" and mode == "onset":
-        cols["allied_lag"] = panel["atop_any_lag"].to_numpy(dtype=float)[idx]
+        cols["allied_lag"] = panel[f"atop_any{sfx}_lag"].to_numpy(dtype=float)[idx]
     if era == POOLED:
-        eras = panel["era"].to_numpy(dtype=object)[idx]
-        for e in ERAS[1:]:
-            cols[f"era_{e.label}"] = (eras == e.label).astype(float)
-    X = pd.DataFrame(cols, index=idx)
+        era_s = panel["era"]
+        if isinstance(era_s.dtype, pd.CategoricalDtype):
+            codes = era_s.cat.codes.to_numpy()[idx]
+            cats = list(era_s.cat.categories)
+            for e in ERAS[1:]:
+                code = cats.index(e.label) if e.label in cats else -2
+                cols[f"era_{e.label}"] = (codes == code).astype(float)
+        else:
+            eras = era_s.to_numpy(dtype=object)[idx]
+            for e in ERAS[1:]:
+                cols[f"era_{e.label}"] = (eras == e.label).astype(float)
+    names = list(cols)
+    A = np.column_stack([cols[c] for c in names])
     groups = {
         f"regime ({spec.regime})": [t.name for t in TERMS if t.block == IDEOLOGY],
         "common threat": ["common_threat"],
         "capabilities": ["cap_ratio_log"],
     }
+    nan = np.isnan(A)
     missing: dict[str, tuple[int, int]] = {}
-    for label, names in groups.items():
-        miss = np.isnan(X[names].to_numpy()).any(axis=1)
+    for label, group in groups.items():
+        miss = nan[:, [names.index(c) for c in group]].any(axis=1)
         missing[label] = (int(miss.sum()), int(y[miss].sum()))
-    ok = ~np.isnan(X.to_numpy()).any(axis=1)
+    ok = ~nan.any(axis=1)
+    X = pd.DataFrame(A[ok], index=idx[ok], columns=names)
     c1 = panel["ccode1"].to_numpy(dtype=np.int64)[idx]
     c2 = panel["ccode2"].to_numpy(dtype=np.int64)[idx]
     dyad = np.minimum(c1, c2) * 1000 + np.maximum(c1, c2)  # (a,b) and (b,a) share a cluster
     year = panel["year"].to_numpy(dtype=np.int64)[idx]
     return Design(
-        X=X.loc[ok],
+        X=X,
         y=y[ok],
         dyad=dyad[ok],
         year=year[ok],
@@ -806,6 +835,7 @@ class AllianceFit:
                 "estimator": self.spec.estimator,
                 "fe": self.spec.fe,
                 "controls_as_interest": self.spec.controls_as_interest,
+                "directed": self.spec.directed,
             },
             "coefficients": records(self.to_frame()),
             "verdicts": records(self.verdict_frame()),
@@ -831,7 +861,12 @@ def header_lines(r: EraResult) -> list[str]:
     return [
         f"[{r.era}] outcome {r.outcome}: {describe_outcome(r.outcome)}",
         f"  regime measure {r.spec.regime}; estimator {est}; standard errors "
-        f"{SE_LABEL[r.spec.se]}{boot}",
+        f"{SE_LABEL[r.spec.se]}{boot}"
+        + (
+            "; directed dyads (ccode1's pledges to ccode2), clustered on the pair"
+            if r.spec.directed
+            else ""
+        ),
         f"  years {r.year_min}-{r.year_max}, n={r.n_obs:,}, events={r.n_events:,}, "
         f"dyads={r.n_dyads:,}, years={r.n_years}",
         f"  dropped for missing data: {r.rows_dropped:,} of {r.at_risk:,} rows, "

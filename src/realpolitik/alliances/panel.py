@@ -160,8 +160,44 @@ def add_atop_alliance(df: pd.DataFrame, data_dir: DataDir = None) -> pd.DataFram
     ).astype("int8")
     out["atop_new_obligation"] = (onset | new_type).astype("int8")
     out["atop_peaceyears"] = years_since(out, "atop_any", "atop_any_lag")
+    if df.attrs.get("directed"):
+        _add_directed_atop(out, atop)
     _note(out, "atop_alliance")
     return out
+
+
+def _add_directed_atop(out: pd.DataFrame, atop: pd.DataFrame) -> None:
+    """On directed frames: the pledges ccode1 gives ccode2 (ATOP's own direction), in t and
+    t-1, with `_dir` suffixes, and `atop_new_obligation_dir` (ccode1 takes on an obligation
+    toward ccode2 that it did not hold the year before)."""
+    src = (
+        atop["year"].to_numpy(np.int64) * 1_000_000
+        + atop["ccode1"].to_numpy(np.int64) * 1_000
+        + atop["ccode2"].to_numpy(np.int64)
+    )
+    order = np.argsort(src, kind="stable")
+    src = src[order]
+    keys = (
+        out["year"].to_numpy(np.int64) * 1_000_000
+        + out["ccode1"].to_numpy(np.int64) * 1_000
+        + out["ccode2"].to_numpy(np.int64)
+    )
+    lag_keys = keys - 1_000_000
+    pos = np.searchsorted(src, keys).clip(0, len(src) - 1)
+    hit = src[pos] == keys
+    lpos = np.searchsorted(src, lag_keys).clip(0, len(src) - 1)
+    lhit = src[lpos] == lag_keys
+    new = hit & ~lhit
+    for col in ATOP_TYPES:
+        vals = atop[col].to_numpy(np.int8)[order]
+        now = np.where(hit, vals[pos], 0).astype("int8")
+        lag = np.where(lhit, vals[lpos], 0).astype("int8")
+        out[f"{col}_dir"] = now
+        out[f"{col}_dir_lag"] = lag
+        new |= (now == 1) & (lag == 0)
+    out["atop_any_dir"] = hit.astype("int8")
+    out["atop_any_dir_lag"] = lhit.astype("int8")
+    out["atop_new_obligation_dir"] = new.astype("int8")
 
 
 def _dyad_order(df: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -605,6 +641,14 @@ def panel_cache_key(
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def cache_root() -> Any:
+    """`$XDG_CACHE_HOME/realpolitik` (else ~/.cache/realpolitik): where panels and fits are kept."""
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "realpolitik"
+
+
 def _write_arrow(df: pd.DataFrame, path: Any) -> None:
     """Uncompressed Arrow IPC: read back memory-mapped in a fraction of a second."""
     import json
@@ -654,8 +698,7 @@ def cached_panel(
     if key in _MEMORY:
         return _MEMORY[key]
     if cache_dir is None:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        cache_dir = Path(base) / "realpolitik" / "panels"
+        cache_dir = cache_root() / "panels"
     path = Path(cache_dir) / f"panel-{key}.arrow"
     df = None
     if path.is_file():
