@@ -352,3 +352,25 @@ def test_directed_dyads_model_the_pledges_each_side_gives() -> None:
     assert "directed" in r.spec.label()
     with pytest.raises(InputError, match="directed=True"):
         M.fit_era(full_panel(), "1946-1989", spec)
+
+
+def test_custom_spans_and_contrasts() -> None:
+    assert parse_eras(["1816-1992", "cold-war"]) == ["1816-1992", "1946-1989"]
+    with pytest.raises(InputError, match="span of years"):
+        parse_eras(["1700-1800"])
+    df = _synthetic(8, {"const": -2.0, "joint_democracy": 0.5, "joint_autocracy": -0.5})
+    df["era"] = df["era"].where(df["year"] < 1980, None)  # the last years belong to no era
+    named = M.fit_era(df, "1946-1989", PRESENCE)
+    span = M.fit_era(df, "1946-1985", PRESENCE)
+    assert span.n_obs == int((df["year"] <= 1985).sum()) > named.n_obs
+    fit = M.AllianceFit(spec=PRESENCE.check(), results={"1946-1985": span})
+    c = fit.contrast("joint_democracy", "joint_autocracy").iloc[0]
+    p, V = span.params, span.cov
+    assert c["estimate"] == pytest.approx(p["joint_democracy"] - p["joint_autocracy"])
+    var = (
+        V.loc["joint_democracy", "joint_democracy"]
+        + V.loc["joint_autocracy", "joint_autocracy"]
+        - 2 * V.loc["joint_democracy", "joint_autocracy"]
+    )
+    assert c["std_error"] == pytest.approx(np.sqrt(var))
+    assert c["estimate"] > 0 and c["z"] > 2  # the simulated gap of 1.0 is found

@@ -12,7 +12,7 @@ import pandas as pd
 
 from realpolitik.alliances import panel as _panel
 from realpolitik.alliances import store
-from realpolitik.alliances.eras import ERAS, POOLED, parse_eras
+from realpolitik.alliances.eras import parse_eras, span_of
 from realpolitik.alliances.models import AllianceFit, Spec, fit_models
 from realpolitik.errors import InputError, Problem
 from realpolitik.export import atomic_write
@@ -111,9 +111,11 @@ def fit_alliances(
     labels = parse_eras(list(eras) if eras else None)
     if panel is not None:
         return fit_models(panel, labels, spec, progress=progress, robustness=robustness)
-    spans = [e for e in ERAS if e.label in labels or POOLED in labels]
-    lo = min(e.start for e in spans)
-    hi = max(e.end for e in spans)
+    for label in labels:
+        span_of(label)  # every label is known (parse_eras checked it)
+    # always the full panel: an era's estimates never depend on which other eras were asked
+    # for (the duration clocks count from each dyad's first year), and one cache file serves all
+    lo, hi = 1816, 2018
     if not cache:
         panel = _panel.build_panel(lo, hi, directed=directed, data_dir=data_dir)
         return fit_models(panel, labels, spec, progress=progress, robustness=robustness)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.alliances import inference as inf
-from realpolitik.alliances.eras import ERAS, POOLED
+from realpolitik.alliances.eras import ERAS, POOLED, span_of
 from realpolitik.alliances.panel import years_since
 from realpolitik.errors import InputError, Problem
 
@@ -270,8 +270,12 @@ def design(panel: pd.DataFrame, spec: Spec | str, era: str) -> Design:
     era_col = panel["era"]
     if era == POOLED:
         mask = np.array(era_col.notna().to_numpy(dtype=bool), dtype=bool)  # writable copy
-    else:
+    elif any(e.label == era for e in ERAS):
         mask = np.array((era_col == era).fillna(False).to_numpy(dtype=bool), dtype=bool)
+    else:  # a custom span of years: every year in it, world-war years included
+        start, end = span_of(era)
+        year_all = panel["year"].to_numpy()
+        mask = (year_all >= start) & (year_all <= end)
     now = panel[flag].to_numpy()
     lag = panel[f"{flag}_lag"].to_numpy()
     clock = None
@@ -754,6 +758,12 @@ class AllianceFit:
                     "share_events_dropped": r.events_dropped / r.events_at_risk
                     if r.events_at_risk
                     else np.nan,
+                    "jd_minus_ja": term_contrast(r, "joint_democracy", "joint_autocracy")[
+                        "estimate"
+                    ],
+                    "jd_minus_ja_se": term_contrast(r, "joint_democracy", "joint_autocracy")[
+                        "std_error"
+                    ],
                     "ideology_strength": r.strengths[IDEOLOGY],
                     "interest_strength": r.strengths[INTEREST],
                     "p_interest_outweighs": r.p_interest,
@@ -765,6 +775,13 @@ class AllianceFit:
                     "verdict": r.verdict,
                 }
             )
+        return pd.DataFrame(rows)
+
+    def contrast(self, term_a: str, term_b: str) -> pd.DataFrame:
+        """b_a - b_b per era with its standard error (the chosen covariance), z and p."""
+        rows = []
+        for e, r in self.results.items():
+            rows.append({"era": e, **term_contrast(r, term_a, term_b)})
         return pd.DataFrame(rows)
 
     def robustness_frame(self) -> pd.DataFrame:
@@ -846,6 +863,24 @@ class AllianceFit:
                 for k, v in r.missing.items()
             ],
         }
+
+
+def term_contrast(r: EraResult, term_a: str, term_b: str) -> dict[str, float]:
+    """b_a - b_b in one era, its standard error from the chosen covariance, z and p."""
+    names = list(r.params.index)
+    if term_a not in names or term_b not in names:
+        return {"estimate": np.nan, "std_error": np.nan, "z": np.nan, "p_value": np.nan}
+    g = np.zeros(len(names))
+    g[names.index(term_a)], g[names.index(term_b)] = 1.0, -1.0
+    est = float(g @ r.params.to_numpy())
+    se = float(math.sqrt(max(g @ r.cov.to_numpy() @ g, 0.0)))
+    z = est / se if se > 0 else np.nan
+    return {
+        "estimate": est,
+        "std_error": se,
+        "z": z,
+        "p_value": float(2 * _norm_sf(abs(z))) if np.isfinite(z) else np.nan,
+    }
 
 
 def header_lines(r: EraResult) -> list[str]:

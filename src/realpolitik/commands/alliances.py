@@ -180,6 +180,7 @@ def _print_fit(fit: object) -> None:
         PEACE_TERMS,
         AllianceFit,
         header_lines,
+        term_contrast,
         verdict_line,
     )
 
@@ -215,6 +216,12 @@ def _print_fit(fit: object) -> None:
         console.print(
             "  (peace-years cubic and era intercepts not shown; AME: 0->1 for flags, +1 SD for "
             "continuous terms)",
+            highlight=False,
+        )
+        c = term_contrast(r, "joint_democracy", "joint_autocracy")
+        console.print(
+            f"  joint democracy - joint autocracy: {c['estimate']:+.3f} (se {c['std_error']:.3f}, "
+            f"z {c['z']:+.2f})",
             highlight=False,
         )
         console.print(f"  [bold]verdict[/bold] {escape(verdict_line(r))}\n", highlight=False)
