@@ -69,23 +69,25 @@ def test_recovers_coefficients_and_verdict_interest() -> None:
     for term, b in beta.items():
         row = ci[ci["term"] == term].iloc[0]
         assert row["conf_low"] - 0.05 < b < row["conf_high"] + 0.05, term
-    assert r.p_interest >= 0.9 and r.verdict == M.VERDICT_INTEREST
+    assert r.p_interest >= 0.9 and r.spec_verdict == M.VERDICT_INTEREST
     assert r.converged
 
 
 def test_verdict_ideology_and_undecided() -> None:
     beta = {"const": -3.0, "regime_sim": 1.5, "joint_democracy": 1.2, "joint_autocracy": 1.0}
     r = M.fit_era(_synthetic(11, beta), "1946-1989", PRESENCE)
-    assert r.verdict == M.VERDICT_IDEOLOGY
+    assert r.spec_verdict == M.VERDICT_IDEOLOGY
     r0 = M.fit_era(_synthetic(12, {"const": -3.0}), "1946-1989", PRESENCE)
     assert 0.1 < r0.p_interest < 0.9
-    assert r0.verdict == M.VERDICT_NONE
+    assert r0.spec_verdict == M.VERDICT_NONE
 
 
 def test_verdict_only_when_checks_agree() -> None:
     beta = {"const": -3.0, "common_threat": 1.5, "cap_ratio_log": 0.3}
     r = M.fit_era(_synthetic(5, beta), "1946-1989", PRESENCE)
-    assert r.verdict == M.VERDICT_INTEREST
+    assert r.verdict == "interest outweighs ideology (robustness checks not run)"
+    r.checks = [M.Check("regime vdem", 0.95, M.VERDICT_INTEREST, 10, 1)]
+    assert r.verdict == M.VERDICT_INTEREST  # every check agrees
     r.checks = [
         M.Check("regime vdem", 0.95, M.VERDICT_INTEREST, 10, 1),
         M.Check("regime uds", 0.5, M.VERDICT_NONE, 10, 1),

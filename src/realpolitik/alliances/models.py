@@ -463,6 +463,8 @@ class EraResult:
     @property
     def verdict(self) -> str:
         """The verdict, printed only when every robustness check agrees."""
+        if not self.checks:
+            return f"{self.spec_verdict} (robustness checks not run)"
         failed = self.failed_checks
         if not failed:
             return self.spec_verdict
