@@ -93,7 +93,9 @@ def test_verdict_only_when_checks_agree() -> None:
         M.Check("regime uds", 0.5, M.VERDICT_NONE, 10, 1),
     ]
     assert r.failed_checks == ["regime uds"]
-    assert r.verdict == "undecided (checks disagree: regime uds)"
+    assert r.verdict == (
+        "undecided (checks disagree with interest outweighs ideology: regime uds gives undecided)"
+    )
     assert r.spec_verdict == M.VERDICT_INTEREST
 
 

@@ -465,10 +465,11 @@ class EraResult:
         """The verdict, printed only when every robustness check agrees."""
         if not self.checks:
             return f"{self.spec_verdict} (robustness checks not run)"
-        failed = self.failed_checks
+        failed = [c for c in self.checks if c.verdict != self.spec_verdict]
         if not failed:
             return self.spec_verdict
-        return f"{VERDICT_NONE} (checks disagree: {', '.join(failed)})"
+        said = "; ".join(f"{c.name} gives {c.verdict}" for c in failed)
+        return f"{VERDICT_NONE} (checks disagree with {self.spec_verdict}: {said})"
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
