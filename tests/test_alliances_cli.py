@@ -43,27 +43,98 @@ def test_build_writes_stata_with_cow_row_count(data_dir: Path, tmp_path: Path) -
         ],
     )
     assert res.exit_code == 0, res.output
-    back = pd.read_stata(out)
+    back = pd.read_stata(out, convert_categoricals=False)
     ddy = read_raw("cow_ddy")
     assert len(back) * 2 == int(ddy["year"].between(1990, 1995).sum())
     assert {"atop_onset", "common_threat", "joint_democracy"} <= set(back.columns)
+    with pd.io.stata.StataReader(out) as reader:
+        reader.read()
+        labels = reader.variable_labels()
+        values = reader.value_labels()
+        data_label = reader.data_label
+    assert labels["atop_new_obligation"].startswith("New ATOP obligation")
+    assert labels["joint_democracy_vdem"] == "Joint democracy, V-Dem: both polyarchy >= 0.42"
+    assert all(labels[c] for c in back.columns)  # every column carries a label
+    assert values["atop_any"] == {0: "no", 1: "yes"}
+    assert "1990-1995" in data_label
+    flags = pd.read_stata(out)  # value labels turn the flags into no/yes categoricals
+    assert set(flags["atop_any"].dropna().unique()) <= {"no", "yes"}
 
 
 def test_fit_json_parses(data_dir: Path) -> None:
     res = CliRunner().invoke(
-        cli, ["alliances", "fit", "--era", "1919-1939", "--json", "--data-dir", str(data_dir)]
+        cli,
+        [
+            "alliances",
+            "fit",
+            "--era",
+            "1919-1939",
+            "--json",
+            "--no-robustness",
+            "--data-dir",
+            str(data_dir),
+        ],
     )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
-    assert payload["outcome"] == "onset"
+    assert payload["outcome"] == "any-onset"
+    assert payload["specification"]["se"] == "twoway"
     (v,) = payload["verdicts"]
-    assert v["era"] == "1919-1939" and v["verdict"] in (
-        "interest outweighs ideology",
-        "ideology outweighs interest",
-        "no clear difference",
+    assert v["era"] == "1919-1939" and v["verdict"].startswith(
+        ("interest outweighs ideology", "ideology outweighs interest", "undecided")
     )
     terms = {c["term"] for c in payload["coefficients"]}
-    assert {"regime_sim", "common_threat", "py3"} <= terms
+    assert {"regime_sim", "common_threat", "py3", "allied_lag"} <= terms
+    assert {m["variable"] for m in payload["missing"]} >= {"regime (polity)", "common threat"}
+
+
+def test_fit_prints_what_the_issue_asks(data_dir: Path) -> None:
+    res = CliRunner().invoke(
+        cli, ["alliances", "fit", "--era", "cold-war", "--data-dir", str(data_dir)]
+    )
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "clustered by dyad and year (two-way)" in out
+    assert "dropped for missing data" in out and "events (" in out
+    assert "outcome any-onset" in out and "new ATOP obligation" in out
+    assert "P(interest > ideology)" in out and "checks: regime vdem ->" in out
+    assert "SE dyad-only" in out
+
+
+def test_fit_defense_onset_with_vdem(data_dir: Path) -> None:
+    res = CliRunner().invoke(
+        cli,
+        [
+            "alliances",
+            "fit",
+            "--era",
+            "1946-1989",
+            "--outcome",
+            "defense-onset",
+            "--regime",
+            "vdem",
+            "--se",
+            "dyad",
+            "--no-robustness",
+            "--json",
+            "--data-dir",
+            str(data_dir),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert payload["specification"]["outcome"] == "defense-onset"
+    assert payload["specification"]["regime"] == "vdem"
+    (v,) = payload["verdicts"]
+    assert v["regime"] == "vdem" and v["se_type"] == "dyad" and v["n_events"] > 100
+
+
+def test_bad_outcome_is_one_line_error(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["alliances", "fit", "--outcome", "war-onset", "--data-dir", str(data_dir)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "war-onset" in err[0]
 
 
 def test_fit_csv_and_table(data_dir: Path, tmp_path: Path) -> None:

@@ -129,9 +129,12 @@ def test_shared_mid_opponent_against_brute_force(df: pd.DataFrame) -> None:
     assert (ct == np.maximum(sub["shared_rival"], sub["shared_mid_opponent"])).all()
 
 
-def test_igos_and_era(df: pd.DataFrame) -> None:
-    assert df.loc[df["year"] <= 2014, "dyadigos"].notna().all()
-    assert df.loc[df["year"] > 2014, "dyadigos"].isna().all()
+def test_igos_only_when_asked_and_era(df: pd.DataFrame, data_dir: Path) -> None:
+    assert "dyadigos" not in df.columns  # no model uses it: not built by default
+    small = P.build_panel(2010, 2016, data_dir=data_dir, covariates=["igos"])
+    assert "dyadigos" in small.columns and "cinc1" not in small.columns
+    assert small.loc[small["year"] <= 2014, "dyadigos"].notna().all()
+    assert small.loc[small["year"] > 2014, "dyadigos"].isna().all()
     assert df.loc[df["year"].between(1940, 1945), "era"].isna().all()
     assert (df.loc[df["year"] == 1950, "era"] == "1946-1989").all()
 
@@ -155,3 +158,26 @@ def test_export_formats(df: pd.DataFrame, tmp_path: Path) -> None:
         if ext == ".dta":
             assert all(len(c) <= 32 for c in back.columns)
             assert (back["ccode1"].to_numpy() == small["ccode1"].to_numpy()).all()
+            with pd.io.stata.StataReader(path) as reader:
+                reader.read()
+                labels = reader.variable_labels()
+            # renamed for Stata by the documented rule; the original name is in its label
+            assert labels["a_really_long_column_name_beyond"].startswith(
+                "[a_really_long_column_name_beyond_stata_limit_x]"
+            )
+
+
+def test_panel_cache_returns_the_same_panel(data_dir: Path, tmp_path: Path) -> None:
+    P._MEMORY.clear()
+    a = P.cached_panel(1990, 1992, data_dir=data_dir, cache_dir=tmp_path)
+    files = list(tmp_path.glob("panel-*.arrow"))
+    assert len(files) == 1
+    P._MEMORY.clear()
+    b = P.cached_panel(1990, 1992, data_dir=data_dir, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(a, b)
+    assert b.attrs["covariates"] == list(P.MODEL_COVARIATES)
+    files[0].write_bytes(b"not arrow")  # a damaged cache file is rebuilt, not trusted
+    P._MEMORY.clear()
+    c = P.cached_panel(1990, 1992, data_dir=data_dir, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(a, c)
+    P._MEMORY.clear()

@@ -1,4 +1,4 @@
-"""Write tidy tables by file extension (CSV, Parquet, Stata, JSON), atomically.
+"""Write tidy tables by file extension (CSV, Parquet, Stata, JSON), atomically, with labels.
 
 The file appears complete or not at all: it is written beside its target and renamed.
 """
@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -48,58 +47,222 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def for_stata(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` that `DataFrame.to_stata` accepts: names cut to 32 characters and made
-    unique, strings as plain str (NA -> ""), nullable integers and integers too large for Stata
-    as float, booleans as int8."""
+_STATA_RESERVED = frozenset(
+    {
+        "aggregate",
+        "array",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "class",
+        "colvector",
+        "complex",
+        "const",
+        "continue",
+        "default",
+        "delegate",
+        "delete",
+        "do",
+        "double",
+        "else",
+        "eltypedef",
+        "end",
+        "enum",
+        "explicit",
+        "export",
+        "external",
+        "float",
+        "for",
+        "friend",
+        "function",
+        "global",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "local",
+        "long",
+        "NULL",
+        "pragma",
+        "protected",
+        "quad",
+        "rowvector",
+        "short",
+        "typedef",
+        "typename",
+        "virtual",
+        "_all",
+        "_N",
+        "_skip",
+        "_b",
+        "_pi",
+        "str#",
+        "in",
+        "_pred",
+        "strL",
+        "_coef",
+        "_rc",
+        "using",
+        "_cons",
+        "_se",
+        "with",
+        "_n",
+    }
+)
+"""Stata's reserved words (as listed by pandas' Stata writer, which would prefix them silently)."""
+
+
+def stata_name(name: object) -> str:
+    """The Stata variable name `write_table` gives a column (the documented mapping).
+
+    Stata names are at most 32 characters of letters, digits and `_`, and do not start with a
+    digit, nor are a Stata reserved word. Any other character becomes `_`, a leading digit
+    gets a `v_` prefix, a reserved word (`case`, `in`, `long`, `str5`, ...) a `_` prefix, and
+    the name is cut to 32 characters. Names that are already valid are kept as they are.
+    """
+    text = str(name)
+    out = "".join(ch if (ch.isascii() and ch.isalnum()) or ch == "_" else "_" for ch in text)
+    if not out or out[0].isdigit():
+        out = "v_" + out
+    if out in _STATA_RESERVED or (out.startswith("str") and out[3:].isdigit()):
+        out = "_" + out
+    return out[:32]
+
+
+def for_stata(
+    df: pd.DataFrame, value_labels: Mapping[str, Mapping[int, str]] | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A copy of `df` that `DataFrame.to_stata` accepts, and the renames it made.
+
+    Columns are renamed by `stata_name` (two columns mapping to one name are an error, never
+    a silent suffix); strings become plain str (NA -> ""); booleans int8; nullable integers
+    stay nullable (Stata missing); int64 beyond Stata's long range becomes float; a float
+    column that holds only 0, 1 and NaN and has value labels becomes a nullable byte.
+    Returns (frame, {original name: Stata name} for every renamed column).
+    """
+    value_labels = value_labels or {}
     out = pd.DataFrame(index=range(len(df)))
-    used: set[str] = set()
+    renamed: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for col in df.columns:
-        name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(col))[:32]
-        if not name or name[0].isdigit():
-            name = ("v_" + name)[:32]
-        base, i = name, 1
-        while name in used:
-            suffix = f"_{i}"
-            name = base[: 32 - len(suffix)] + suffix
-            i += 1
-        used.add(name)
+        name = stata_name(col)
+        if name in seen:
+            raise InputError(
+                f"columns {seen[name]!r} and {col!r} both become the Stata name {name!r}; "
+                "expected column names that differ within their first 32 letters, digits or _"
+            )
+        seen[name] = str(col)
+        if name != str(col):
+            renamed[str(col)] = name
         s = df[col].reset_index(drop=True)
         if pd.api.types.is_bool_dtype(s):
-            s = s.astype("float64" if s.isna().any() else "int8")
+            s = s.astype("Int8" if s.isna().any() else "int8")
         elif pd.api.types.is_string_dtype(s) or s.dtype == object:
             s = s.astype("object").where(s.notna(), "").astype(str)
-        elif pd.api.types.is_extension_array_dtype(s):
-            s = s.astype("float64")
         elif pd.api.types.is_datetime64_any_dtype(s):
             pass
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("object").where(s.notna(), "").astype(str)
+        elif pd.api.types.is_extension_array_dtype(s):
+            if not pd.api.types.is_integer_dtype(s):
+                s = s.astype("float64")
         elif s.dtype == np.int64 and (s.abs().max() if len(s) else 0) > 2_147_483_620:
             s = s.astype("float64")
-        out[name] = s.to_numpy() if not pd.api.types.is_datetime64_any_dtype(s) else s
-    return out
+        elif str(col) in value_labels and pd.api.types.is_float_dtype(s):
+            v = s.to_numpy()
+            ok = np.isnan(v) | np.isin(v, list(value_labels[str(col)]))
+            if ok.all():
+                s = s.astype("Int8" if np.nanmax(np.abs(v), initial=0) < 100 else "Int32")
+        out[name] = s.array if pd.api.types.is_extension_array_dtype(s) else s.to_numpy()
+    return out, renamed
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+def _stata_label(text: str) -> str:
+    """Stata labels hold at most 80 characters (latin-1 for older readers; we keep UTF-8)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[int, str]] | None = None,
+    data_label: str | None = None,
+) -> Path:
+    """Write `frame` by the extension of `path` (.csv .parquet .dta .json), atomically.
+
+    `.dta` (Stata 14+, format 118) carries `labels` as variable labels, `value_labels` as
+    value labels (e.g. {"atop_any": {0: "no", 1: "yes"}}; a boolean column gets
+    {0: "false", 1: "true"} unless given) and `data_label` as the data label, each cut to
+    Stata's 80 characters. A column whose name Stata cannot hold is renamed by `stata_name`
+    and its original name is put in front of its variable label, so the mapping travels with
+    the file; two columns that would share a name are an error. Parquet keeps the labels as
+    file metadata (`realpolitik.labels`); CSV and JSON hold the data only.
+    """
     target = Path(path)
     ext = target.suffix.lower()
     if ext not in FORMATS:
         raise InputError(
             f"{target}: expected a file ending in {', '.join(FORMATS)}, got '{ext or 'no extension'}'"
         )
+    labels = dict(labels or {})
+    vlabels = {str(k): dict(v) for k, v in (value_labels or {}).items()}
+    unknown = [c for c in [*labels, *vlabels] if c not in {str(x) for x in frame.columns}]
+    if unknown:
+        raise InputError(
+            f"{target}: labels for columns not in the table ({', '.join(sorted(set(unknown)))}); "
+            "expected labels only for existing columns"
+        )
+    for col in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[col]) and str(col) not in vlabels:
+            vlabels[str(col)] = {0: "false", 1: "true"}
 
     def write(tmp: Path) -> None:
         if ext == ".csv":
             frame.to_csv(tmp, index=False)
         elif ext == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        elif ext == ".dta":
-            from pandas.io.stata import InvalidColumnName
+            if labels or data_label:
+                import json
 
-            with (
-                warnings.catch_warnings()
-            ):  # pandas prefixes Stata reserved words ("case" -> "_case")
-                warnings.simplefilter("ignore", InvalidColumnName)
-                for_stata(frame).to_stata(tmp, write_index=False, version=118)
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                meta = dict(table.schema.metadata or {})
+                meta[b"realpolitik.labels"] = json.dumps(
+                    {"data_label": data_label, "labels": labels}
+                ).encode()
+                pq.write_table(table.replace_schema_metadata(meta), tmp)
+            else:
+                frame.to_parquet(tmp, index=False)
+        elif ext == ".dta":
+            data, renamed = for_stata(frame, vlabels)
+            var_labels: dict[str, str] = {}
+            for col in frame.columns:
+                name = renamed.get(str(col), str(col))
+                text = labels.get(str(col), "")
+                if str(col) in renamed:
+                    text = f"[{col}] {text}".strip()
+                if text:
+                    var_labels[name] = _stata_label(text)
+            vl = {
+                renamed.get(c, c): {int(k): _stata_label(v) for k, v in m.items()}
+                for c, m in vlabels.items()
+                if pd.api.types.is_integer_dtype(data[renamed.get(c, c)])
+                or pd.api.types.is_float_dtype(data[renamed.get(c, c)])
+            }
+            data.to_stata(
+                tmp,
+                write_index=False,
+                version=118,
+                variable_labels=var_labels or None,
+                value_labels=vl or None,
+                data_label=_stata_label(data_label) if data_label else None,
+            )
         else:
             frame.to_json(tmp, orient="records", indent=2, date_format="iso")
 

@@ -36,6 +36,32 @@ def era_of(year: int) -> str | None:
     return None
 
 
+def custom_span(label: str) -> tuple[int, int] | None:
+    """(start, end) of a custom span like '1816-1992' (any years within 1816-2018), else None."""
+    import re
+
+    m = re.fullmatch(r"(\d{4})-(\d{4})", label)
+    if not m:
+        return None
+    a, b = int(m.group(1)), int(m.group(2))
+    if 1816 <= a <= b <= 2018:
+        return a, b
+    return None
+
+
+def span_of(label: str) -> tuple[int, int]:
+    """The first and last year an era label (named era, 'pooled' or custom span) covers."""
+    if label == POOLED:
+        return ERAS[0].start, ERAS[-1].end
+    for e in ERAS:
+        if e.label == label:
+            return e.start, e.end
+    span = custom_span(label)
+    if span is None:
+        raise ValueError(label)
+    return span
+
+
 def parse_eras(values: tuple[str, ...] | list[str] | None) -> list[str]:
     """Normalise era selections (labels like '1946-1989', names like 'cold-war', 'pooled')."""
     if not values:
@@ -55,13 +81,16 @@ def parse_eras(values: tuple[str, ...] | list[str] | None) -> list[str]:
                 label = POOLED
             else:
                 match = [e.label for e in ERAS if v in (e.label, e.name)]
+                if not match and custom_span(v) is not None:
+                    match = [v]
                 if not match:
                     choices = ", ".join([e.label for e in ERAS] + [e.name for e in ERAS])
                     raise InputError(
                         Problem(
                             "--era",
                             "",
-                            f"unknown era {v!r}; expected one of {choices}, pooled or all",
+                            f"unknown era {v!r}; expected one of {choices}, pooled, all or "
+                            "a span of years within 1816-2018 such as 1816-1992",
                         )
                     )
                 label = match[0]

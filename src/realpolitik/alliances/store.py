@@ -280,6 +280,9 @@ def import_all(
     read_manifest(resolve_data_dir(data_dir))  # a broken manifest stops the import at once
     entries = []
     for name in list(names) if names else list(DATASETS):
+        ds = get(name)
+        if not names and ds.optional and find_source(src_root, ds) is None:
+            continue  # optional datasets are imported when the source folder has them
         entries.append(import_dataset(src_root, name, data_dir))
         if progress is not None:
             progress(name)
@@ -326,6 +329,7 @@ def status(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
                 "sha256": (entry.get("source_sha256") or "")[:12] if present and entry else "",
                 "citation": ds.citation,
                 "get": ds.where_to_get(),
+                "optional": ds.optional,
             }
         )
     return pd.DataFrame(rows)

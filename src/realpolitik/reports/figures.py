@@ -722,7 +722,10 @@ def alliance_network_chart(edges_by_era: dict[str, pd.DataFrame], label_top: int
 def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
     """Ideology and interest terms of the alliance logit by era: coefficients with 95%
     intervals (left) and average marginal effects with 95% intervals (right)."""
-    f = frame[frame["block"].isin(["ideology", "interest"])].copy()
+    f = frame[
+        frame["block"].isin(["ideology", "interest"])
+        | frame["term"].isin(["contiguous", "major_any"])
+    ].copy()
     eras = list(dict.fromkeys(f["era"]))
     terms = list(dict.fromkeys(f.sort_values("block", kind="stable")["term"]))
     fig = new_figure(11, 1.4 + 0.45 * len(terms) * max(1, len(eras)) ** 0.5)
@@ -732,7 +735,7 @@ def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
         "The alliance logit era by era: coefficients "
         "(left) and average marginal effects on the probability of an alliance (right) "
         "of the ideology terms and the interest terms, with 95% intervals "
-        "(dyad-clustered).",
+        "(clustered by dyad and year).",
     )
     with style():
         axes = fig.subplots(1, 2, sharey=True)

@@ -274,7 +274,8 @@ def alliance_data_ready(data_dir: str | None) -> bool:
     try:
         from realpolitik.alliances.api import data_status
 
-        return bool(data_status(data_dir)["present"].all())
+        st = data_status(data_dir)
+        return bool((st["present"] | st["optional"]).all())
     except Exception:  # noqa: BLE001 (the alliance study is optional here)
         return False
 
@@ -657,8 +658,8 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
         return Section("alliances", "Alliances since 1816", body)
     parts = [
         '<p class="lead">Does ideology or interest predict which states ally, era by '
-        "era? Dyad-year logit of alliance onset with dyad-clustered errors; networks of "
-        "the alliances in force in each era.</p>"
+        "era? Dyad-year logit of alliance formation (any new ATOP obligation) with errors "
+        "clustered by dyad and year; networks of the alliances in force in each era.</p>"
     ]
     if given(res.alliance_edges):
         parts.append(figs.add(alliance_network_chart(res.alliance_edges)))
@@ -703,11 +704,10 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
                 "years",
                 "n_obs",
                 "n_events",
-                "ideology_ame",
-                "interest_ame",
-                "diff",
-                "diff_low",
-                "diff_high",
+                "events_dropped",
+                "ideology_strength",
+                "interest_strength",
+                "p_interest_outweighs",
                 "verdict",
             )
             if c in vf
@@ -716,10 +716,21 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
             table(
                 vf[cols],
                 {
-                    c: "{:+.4f}"
-                    for c in ("ideology_ame", "interest_ame", "diff", "diff_low", "diff_high")
+                    "ideology_strength": "{:+.3f}",
+                    "interest_strength": "{:+.3f}",
+                    "p_interest_outweighs": "{:.2f}",
                 },
             )
+        )
+        parts.append(
+            '<p class="note">Same quantity and rule as the case verdict: a block\'s strength '
+            "is the spread of the part of the model's score it contributes, signed by its "
+            "direction, and P(interest stronger) of at least 0.9 (at most 0.1) decides. What "
+            "differs: the case measures that spread across the options one actor faced in each "
+            "decision; here it is the spread of the block's linear-predictor contribution across "
+            "dyad-years, with contiguity and major power as controls, and the verdict stands only "
+            "when the other regime measures, the other onset definition and the rare-events "
+            "correction agree (docs/alliances.md).</p>"
         )
         outcome = str(frame["outcome"].iloc[0]) if "outcome" in frame and len(frame) else "onset"
         parts.append(command("realpolitik", "alliances", "fit", "--outcome", outcome, *data))
