@@ -66,8 +66,8 @@ def options_table(case: Case) -> pd.DataFrame:
                     "option": o.id,
                     "label": o.label,
                     "chosen": o.id == d.chosen,
-                    "favours": o.favours,
-                    "opposes": o.opposes,
+                    "favours": ",".join(o.favoured) or None,  # a coalition: ids joined by ","
+                    "opposes": ",".join(o.opposed) or None,
                     "gains": ",".join(o.gains),
                     "gives": ",".join(o.gives),
                     "risk": o.risk,
