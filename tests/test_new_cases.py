@@ -74,7 +74,7 @@ def test_sources_are_full_references(case: Case) -> None:
         # a book names its place and publisher; an article its journal, volume and pages
         assert re.search(
             r"Press|Books|Harcourt|Little, Brown|Collins|Random House|Harper", s.venue
-        ) or (re.search(r"\d+ \(\d+\), \d+-\d+", s.venue)), (s.id, s.venue)
+        ) or (re.search(r"\d+( \(\d+\))?, \d+-\d+$", s.venue)), (s.id, s.venue)
         assert s.seed is None, "the new cases cite published works, not the seed essays"
     assert {s.id for s in case.sources} <= used | {
         c.source for a in case.assumptions for c in a.cite
