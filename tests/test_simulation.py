@@ -905,7 +905,8 @@ def test_cli_bad_numbers_exit_2(capsys: pytest.CaptureFixture[str], case_file: s
 
 
 def test_option_features_are_what_the_docs_say() -> None:
-    """I = A(d, favoured) - A(d, opposed); P = p(favoured) - p(opposed) on the mini case."""
+    """I = A(d, favoured) - A(d, opposed) with the signed affinity A = 1 - 2|x_d - x_a|/W;
+    P = p(favoured) - p(opposed) on the mini case."""
     comp = mini()
     from realpolitik.model.state import State
 
@@ -913,7 +914,7 @@ def test_option_features_are_what_the_docs_say() -> None:
     X = option_features(comp, comp.decisions[k], comp.theta(), State.initial(comp, 1))
     x_c = comp.theta0[comp.assumption_ids.index("ideo_c")]
     cap_c = comp.theta0[comp.assumption_ids.index("cap_c")]
-    assert X[0, arm, FEATURE["ideology"]] == pytest.approx(1.0 - (1 - abs(1.0 - x_c) / 2))
+    assert X[0, arm, FEATURE["ideology"]] == pytest.approx(1.0 - (1 - 2 * abs(1.0 - x_c) / 2))
     assert X[0, arm, FEATURE["prevail"]] == pytest.approx((1 - cap_c) / (1 + cap_c))
     assert (X[0, 1 - arm] == 0).all()
 

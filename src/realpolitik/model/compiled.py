@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from realpolitik.scenario.replay import alliance_catalogue, alliance_key, ended_by, superseded
 from realpolitik.scenario.schema import Case, Effect, Ref
 
 FEATURES = ("ideology", "stakes", "prevail", "risk", "security")
+CONTEST_TYPES = ("defence", "offence")  # alliances whose members pool strength in a contest
 
 
 def year_fraction(d: dt.date) -> float:
@@ -46,6 +48,30 @@ class CEffect:
     arena: int = -1
     q: Q = Q()
     active: bool = True
+    alliance: int = -1  # the alliance made (active) ...
+    ends: tuple[int, ...] = ()  # ... and the alliances ended (by `active: false` or supersession)
+
+
+@dataclass(frozen=True)
+class CAlliance:
+    key: str
+    members: np.ndarray  # (actors,) bool
+    types: frozenset[str]
+    initially: bool = False  # in force at the start of the span
+
+
+@dataclass(frozen=True)
+class CRequirement:
+    """One condition for a decision to arise on a path (see docs/model.md, section 3)."""
+
+    kind: str  # chosen | allied | holds
+    negate: bool = False
+    decision: int = -1
+    options: tuple[int, ...] = ()
+    a: int = -1
+    b: int = -1
+    types: frozenset[str] | None = None
+    stake: int = -1
 
 
 @dataclass
@@ -55,8 +81,8 @@ class CDecision:
     actor: int
     arena: int
     option_ids: list[str]
-    favours: np.ndarray
-    opposes: np.ndarray
+    favours: list[tuple[int, ...]]  # per option: the favoured coalition (empty: nobody)
+    opposes: list[tuple[int, ...]]
     gains: np.ndarray  # (options, stakes) 0/1
     gives: np.ndarray
     risk: list[Q]
@@ -64,6 +90,7 @@ class CDecision:
     security: list[Q]
     effects: list[list[CEffect]]
     chosen: int
+    requires: list[CRequirement] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +111,7 @@ class COutcome:
     stake: int = -1
     threshold: Q = Q(0.5)
     observed: bool = True
+    types: frozenset[str] | None = None  # alliance outcomes: of these types (None: any)
 
 
 @dataclass
@@ -146,10 +174,43 @@ class Compiled:
     outcomes: list[COutcome]
     start: float
     end: float
+    recurring: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    alliances: list[CAlliance] = field(default_factory=list)
+    breach: dict[str, Q] = field(default_factory=dict)  # price of acting against an ally
+    enters: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per actor, -inf: always
+    leaves: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per actor, +inf: never
 
     @property
     def n_actors(self) -> int:
         return len(self.actor_ids)
+
+    def present(self, t: float) -> np.ndarray:
+        """Which actors are part of the case at time t (their `from`..`until`)."""
+        if len(self.enters) != self.n_actors:
+            return np.ones(self.n_actors, dtype=bool)
+        return (self.enters <= t) & (t <= self.leaves)
+
+    def alliance_members(self) -> np.ndarray:
+        """Membership M[alliance, actor] (bool)."""
+        if not self.alliances:
+            return np.zeros((0, self.n_actors), dtype=bool)
+        return np.stack([a.members for a in self.alliances])
+
+    def alliance_typed(self, types: frozenset[str] | tuple[str, ...] | None) -> np.ndarray:
+        """Which alliances carry one of `types` (all alliances when None)."""
+        return np.array(
+            [types is None or bool(a.types & set(types)) for a in self.alliances], dtype=bool
+        )
+
+    def breach_price(self, theta: np.ndarray) -> np.ndarray:
+        """B[row, alliance]: the cost of acting against a fellow member of each alliance, the
+        highest price among the alliance's types (0 for types the case does not price)."""
+        out = np.zeros((theta.shape[0], len(self.alliances)))
+        for k, a in enumerate(self.alliances):
+            for t in a.types:
+                if t in self.breach:
+                    out[:, k] = np.maximum(out[:, k], self.breach[t].of(theta))
+        return out
 
     def theta(self, rows: int = 1, overrides: dict[str, float] | None = None) -> np.ndarray:
         """Parameter matrix: `rows` copies of the defaults, with named overrides."""
@@ -228,6 +289,30 @@ def compile_case(case: Case) -> Compiled:
     def a_or(x: str | None) -> int:
         return act[x] if x is not None else -1
 
+    catalogue = alliance_catalogue(case)
+    akeys = list(catalogue)
+    aidx_of = {k: i for i, k in enumerate(akeys)}
+    alliances = []
+    for key, spec in catalogue.items():
+        members = np.zeros(len(actor_ids), dtype=bool)
+        members[[act[m] for m in spec.members]] = True
+        initially = key in {a.id for a in case.alliances} and (
+            spec.since is None or spec.since <= case.span.start
+        )
+        alliances.append(CAlliance(key, members, frozenset(spec.types), initially))
+
+    def alliance_effect(key: str, active: bool, ended: list[str] | None = None) -> CEffect:
+        if active:
+            gone = superseded(case, catalogue, key, set(akeys))
+            return CEffect(
+                "alliance",
+                alliance=aidx_of[key],
+                ends=tuple(sorted(aidx_of[g] for g in gone)),
+            )
+        return CEffect(
+            "alliance", active=False, ends=tuple(sorted(aidx_of[g] for g in ended or []))
+        )
+
     def effect(e: Effect) -> CEffect:
         if e.aid:
             return CEffect("aid", a=act[e.aid.to], arena=arn[e.aid.arena], q=q(e.aid.amount))
@@ -236,8 +321,10 @@ def compile_case(case: Case) -> Compiled:
         if e.align:
             return CEffect("align", a=act[e.align.actor], b=a_or(e.align.side))
         if e.alliance:
-            m = e.alliance.members
-            return CEffect("alliance", a=act[m[0]], b=act[m[1]], active=e.alliance.active)
+            al = e.alliance
+            if al.active:
+                return alliance_effect(alliance_key(al), True)
+            return alliance_effect("", False, ended_by(al, catalogue))
         assert e.hostility is not None
         h = e.hostility.between
         return CEffect("hostility", a=act[h[0]], b=act[h[1]], q=q(e.hostility.level))
@@ -265,6 +352,24 @@ def compile_case(case: Case) -> Compiled:
             )
         )
 
+    dec_index = {d.id: k for k, d in enumerate(case.decisions)}
+
+    def requirement(r) -> CRequirement:  # type: ignore[no-untyped-def]
+        if r.chosen is not None:
+            prior = case.decisions[dec_index[r.chosen.decision]]
+            opts = [o.id for o in prior.options]
+            return CRequirement(
+                "chosen",
+                r.negate,
+                decision=dec_index[prior.id],
+                options=tuple(opts.index(o) for o in r.chosen.options),
+            )
+        if r.allied is not None:
+            a, b = r.allied.members
+            types = frozenset(r.allied.types) if r.allied.types else None
+            return CRequirement("allied", r.negate, a=act[a], b=act[b], types=types)
+        return CRequirement("holds", r.negate, a=act[r.holds.actor], stake=stk[r.holds.stake])
+
     decisions = []
     for d in case.decisions:
         n = len(d.options)
@@ -283,8 +388,8 @@ def compile_case(case: Case) -> Compiled:
                 actor=act[d.actor],
                 arena=arena,
                 option_ids=[o.id for o in d.options],
-                favours=np.array([a_or(o.favours) for o in d.options]),
-                opposes=np.array([a_or(o.opposes) for o in d.options]),
+                favours=[tuple(act[x] for x in o.favoured) for o in d.options],
+                opposes=[tuple(act[x] for x in o.opposed) for o in d.options],
                 gains=gains,
                 gives=gives,
                 risk=[level(o.risk, case.scales.risk) for o in d.options],
@@ -292,11 +397,28 @@ def compile_case(case: Case) -> Compiled:
                 security=[level(o.security, case.scales.security) for o in d.options],
                 effects=[[effect(e) for e in o.effects] for o in d.options],
                 chosen=[o.id for o in d.options].index(d.chosen),
+                requires=[requirement(r) for r in d.requires],
             )
         )
     events = [
         CEvent(e.id, year_fraction(e.date), [effect(x) for x in e.effects]) for e in case.events
     ]
+    # declared alliances that start or end inside the span: exogenous steps, like events
+    for a in case.alliances:
+        if a.since is not None and a.since > case.span.start:
+            events.append(
+                CEvent(
+                    f"alliance:{a.id}:from", year_fraction(a.since), [alliance_effect(a.id, True)]
+                )
+            )
+        if a.until is not None:
+            events.append(
+                CEvent(
+                    f"alliance:{a.id}:until",
+                    year_fraction(a.until),
+                    [alliance_effect(a.id, False, [a.id])],
+                )
+            )
     outcomes = [
         COutcome(
             id=o.id,
@@ -308,6 +430,7 @@ def compile_case(case: Case) -> Compiled:
             stake=stk[o.stake] if o.stake else -1,
             threshold=q(o.threshold) if o.threshold is not None else Q(0.5),
             observed=o.observed,
+            types=frozenset(o.types) if o.types else None,
         )
         for o in case.outcomes
     ]
@@ -333,4 +456,13 @@ def compile_case(case: Case) -> Compiled:
         outcomes=outcomes,
         start=year_fraction(case.span.start),
         end=year_fraction(case.span.end),
+        recurring=np.array([s.recurring for s in case.stakes], dtype=bool),
+        alliances=alliances,
+        breach={t: Q(idx=aidx[ref]) for t, ref in case.scales.breach.items()},
+        enters=np.array(
+            [year_fraction(a.since) if a.since else -np.inf for a in case.actors], dtype=float
+        ),
+        leaves=np.array(
+            [year_fraction(a.until) if a.until else np.inf for a in case.actors], dtype=float
+        ),
     )

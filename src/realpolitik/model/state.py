@@ -2,7 +2,8 @@
 
 State: capabilities per arena and actor (with the log-deviation from the record that
 simulated aid creates), who holds each stake, hostility between pairs of actors, which side
-each actor backs, and which alliances exist.
+each actor backs, and which alliances are in force (one flag per alliance of the case, see
+`Compiled.alliances`; `allied` answers for a pair).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class State:
     holder: np.ndarray  # (rows, stakes) int, -1 = nobody
     hostility: np.ndarray  # (rows, actors, actors) in [0, 1]
     align: np.ndarray  # (rows, actors) int, -1 = none
-    alliance: np.ndarray  # (rows, actors, actors) bool
+    alliance: np.ndarray  # (rows, alliances) bool: which of the case's alliances are in force
     deviation: np.ndarray  # (rows, arenas, actors) log-deviation of capability from the record
     capability: (
         np.ndarray
@@ -33,7 +34,9 @@ class State:
             holder=np.tile(comp.holder0, (rows, 1)),
             hostility=np.zeros((rows, n, n)),
             align=np.full((rows, n), -1, dtype=int),
-            alliance=np.zeros((rows, n, n), dtype=bool),
+            alliance=np.tile(
+                np.array([al.initially for al in comp.alliances], dtype=bool), (rows, 1)
+            ),
             deviation=np.zeros((rows, a, n)),
             capability=np.full((rows, a, n), np.nan),
             t=comp.start,
@@ -63,12 +66,32 @@ class State:
         elif effect.kind == "align":
             self.align[rows, effect.a] = effect.b
         elif effect.kind == "alliance":
-            self.alliance[rows, effect.a, effect.b] = effect.active
-            self.alliance[rows, effect.b, effect.a] = effect.active
+            # ends the alliances it names and those it supersedes (declared incompatibilities)
+            if effect.ends:
+                self.alliance[np.ix_(rows, list(effect.ends))] = False
+            if effect.active:
+                self.alliance[rows, effect.alliance] = True
         elif effect.kind == "hostility":
             level = np.clip(_pick(effect.q.of(theta), rows), 0.0, 1.0)
             self.hostility[rows, effect.a, effect.b] = level
             self.hostility[rows, effect.b, effect.a] = level
+
+
+def allied(
+    comp: Compiled,
+    state: State,
+    a: int,
+    b: int,
+    types: frozenset[str] | tuple[str, ...] | None = None,
+) -> np.ndarray:
+    """Per row: are a and b members of one alliance in force (of one of `types`)?"""
+    if not comp.alliances:
+        return np.zeros(state.alliance.shape[0], dtype=bool)
+    M = comp.alliance_members()
+    both = M[:, a] & M[:, b] & comp.alliance_typed(types)
+    if not both.any():
+        return np.zeros(state.alliance.shape[0], dtype=bool)
+    return state.alliance[:, both].any(axis=1)
 
 
 def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

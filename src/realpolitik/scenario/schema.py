@@ -20,11 +20,14 @@ class Strict(BaseModel):
 
 
 class Citation(Strict):
-    """A source id plus the section heading and footnote number where one exists."""
+    """A source id plus the section heading and footnote number where one exists, and a
+    locator (page, chapter) for books and articles cited by page."""
 
     source: Id
     section: StrictStr | None = None
     note: StrictInt | None = None
+    page: StrictInt | Annotated[StrictStr, Field(min_length=1, max_length=32)] | None = None
+    chapter: StrictInt | Annotated[StrictStr, Field(min_length=1, max_length=120)] | None = None
 
     def label(self, sources: dict[str, Source] | None = None) -> str:
         short = self.source
@@ -32,8 +35,13 @@ class Citation(Strict):
             s = sources[self.source]
             short = f"{s.short or s.author.split(',')[0]} {s.year}"
         parts = [short]
+        if self.chapter is not None:
+            parts.append(f"ch. {self.chapter}")
         if self.section:
             parts.append(f'"{self.section}"')
+        if self.page is not None:
+            page = str(self.page)
+            parts.append(f"{'pp' if '-' in page or ',' in page else 'p'}. {page}")
         if self.note is not None:
             parts.append(f"n. {self.note}")
         return ", ".join(parts)
@@ -92,8 +100,17 @@ class Actor(Strict):
     leader: StrictStr | None = None
     names: list[NameChange] = []
     ideology: list[Point] = Field(min_length=1)
+    since: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    identity: Id | None = Field(
+        default=None, description="the same actor in other cases (pooled by `fit --same`)"
+    )
     cite: list[Citation] = []
     note: StrictStr | None = None
+
+    def present(self, on: dt.date) -> bool:
+        """Is the actor part of the case on this date (from `from` through `until`)?"""
+        return (self.since is None or self.since <= on) and (self.until is None or on <= self.until)
 
 
 class Dynamics(Strict):
@@ -123,6 +140,7 @@ class Stake(Strict):
     id: Id
     name: StrictStr
     holder: Id | None = None
+    recurring: StrictBool = False
     valuations: dict[Id, StrictStr | Ref] = {}
     cite: list[Citation] = []
     note: StrictStr | None = None
@@ -144,8 +162,17 @@ class AlignEffect(Strict):
     side: Id | None = Field(alias="with")
 
 
+ALLIANCE_TYPES = ("defence", "offence", "neutrality", "non-aggression", "consultation")
+AllianceType = Literal["defence", "offence", "neutrality", "non-aggression", "consultation"]
+
+
 class AllianceEffect(Strict):
-    members: tuple[Id, Id]
+    """Make or end an alliance: a declared one by `id`, or an ad-hoc one by its members (two
+    or more) and types (default: defence)."""
+
+    id: Id | None = None
+    members: list[Id] | None = Field(default=None, min_length=2)
+    types: list[AllianceType] | None = Field(default=None, min_length=1)
     active: StrictBool = True
 
 
@@ -170,11 +197,21 @@ class Effect(Strict):
         return kinds[0] if len(kinds) == 1 else ""
 
 
+Side = Id | Annotated[list[Id], Field(min_length=1)]
+
+
+def side_ids(side: str | list[str] | None) -> list[str]:
+    """The actors of a side: none, one, or a coalition (a list)."""
+    if side is None:
+        return []
+    return [side] if isinstance(side, str) else list(side)
+
+
 class Option(Strict):
     id: Id
     label: StrictStr
-    favours: Id | None = None
-    opposes: Id | None = None
+    favours: Side | None = None
+    opposes: Side | None = None
     gains: list[Id] = []
     gives: list[Id] = []
     risk: StrictStr = "none"
@@ -182,6 +219,47 @@ class Option(Strict):
     security: StrictStr = "none"
     effects: list[Effect] = []
     note: StrictStr | None = None
+
+    @property
+    def favoured(self) -> list[str]:
+        return side_ids(self.favours)
+
+    @property
+    def opposed(self) -> list[str]:
+        return side_ids(self.opposes)
+
+
+class ChosenCondition(Strict):
+    decision: Id
+    option: Id | Annotated[list[Id], Field(min_length=1)]
+
+    @property
+    def options(self) -> list[str]:
+        return side_ids(self.option)
+
+
+class AlliedCondition(Strict):
+    members: tuple[Id, Id]
+    types: list[AllianceType] | None = Field(default=None, min_length=1)
+
+
+class HoldsCondition(Strict):
+    actor: Id
+    stake: Id
+
+
+class Requirement(Strict):
+    """A condition for a decision to arise on a path: exactly one of the keys below (negated
+    with `not: true`)."""
+
+    chosen: ChosenCondition | None = None
+    allied: AlliedCondition | None = None
+    holds: HoldsCondition | None = None
+    negate: StrictBool = Field(default=False, alias="not")
+
+    def kind(self) -> str:
+        kinds = [k for k in ("chosen", "allied", "holds") if getattr(self, k)]
+        return kinds[0] if len(kinds) == 1 else ""
 
 
 class Decision(Strict):
@@ -194,6 +272,7 @@ class Decision(Strict):
     arena: Id | None = None
     options: list[Option] = Field(min_length=2)
     chosen: Id
+    requires: list[Requirement] = []
     cite: list[Citation] = []
     note: StrictStr | None = None
 
@@ -207,6 +286,31 @@ class Event(Strict):
     note: StrictStr | None = None
 
 
+class Alliance(Strict):
+    """A treaty as ATOP codes it: members (two or more) and the obligations it carries. In
+    force from `from` (when given) until `until` or an effect that ends it; otherwise made by
+    an `alliance` effect naming its id."""
+
+    id: Id
+    name: StrictStr
+    members: list[Id] = Field(min_length=2)
+    types: list[AllianceType] = Field(min_length=1)
+    since: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    cite: list[Citation] = []
+    note: StrictStr | None = None
+
+
+class Incompatibility(Strict):
+    """Two sides no actor may be allied with at once (for example the two sides of a civil
+    war); an alliance with one ends the actor's alliances of the listed types with the other."""
+
+    between: tuple[Id, Id]
+    types: list[AllianceType] = ["defence", "offence"]
+    cite: list[Citation] = []
+    note: StrictStr | None = None
+
+
 class Outcome(Strict):
     id: Id
     label: StrictStr
@@ -215,6 +319,7 @@ class Outcome(Strict):
     actor: Id | None = None
     arena: Id | None = None
     members: tuple[Id, Id] | None = None
+    types: list[AllianceType] | None = Field(default=None, min_length=1)
     stake: Id | None = None
     threshold: Quantity | None = None
     observed: StrictBool
@@ -252,6 +357,9 @@ class Scales(Strict):
     value: dict[StrictStr, Id] = {}
     risk: dict[StrictStr, Id] = {}
     security: dict[StrictStr, Id] = {}
+    breach: dict[AllianceType, Id] = Field(
+        default={}, description="the cost of acting against an ally, per alliance type"
+    )
 
 
 class InterestPrices(Strict):
@@ -276,6 +384,8 @@ class Case(Strict):
     arenas: list[Arena] = []
     capabilities: list[Capability] = []
     stakes: list[Stake] = []
+    alliances: list[Alliance] = []
+    incompatible: list[Incompatibility] = []
     decisions: list[Decision] = Field(min_length=1)
     events: list[Event] = []
     outcomes: list[Outcome] = []

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from realpolitik.scenario.schema import (
     Effect,
     Point,
     Ref,
+    side_ids,
 )
 
 PSEUDO_SECTIONS = {"(introduction)", "(conclusion)"}
@@ -109,6 +111,7 @@ class Checker:
         self.lines = lines
         self.origin = origin
         self.problems: list[Problem] = []
+        self.alliance_ids: set[str] = set()
 
     def add(self, path: LinePath, message: str) -> None:
         self.problems.append(
@@ -126,8 +129,28 @@ class Checker:
 
     def known(self, path: LinePath, value: str | None, ids: set[str], kind: str) -> None:
         if value is not None and value not in ids:
-            shown = ", ".join(sorted(ids)[:12]) or "none declared"
-            self.add(path, f"unknown {kind} id '{value}' (known: {shown})")
+            self.add(path, f"unknown {kind} id '{value}' ({closest_known(value, ids)})")
+
+
+SHOW_ALL_IDS = 8  # up to this many known ids are all listed; beyond it, the closest ones
+
+
+def closest_known(value: str, ids: set[str] | list[str], n: int = 5) -> str:
+    """`known: a, b, c` for a short list; otherwise the ids closest to `value` (difflib's
+    similarity ratio, case-insensitive), best first, and how many there are."""
+    ids = sorted(set(ids))
+    if not ids:
+        return "known: none declared"
+    if len(ids) <= SHOW_ALL_IDS:
+        return "known: " + ", ".join(ids)
+    matcher = difflib.SequenceMatcher(b=value.lower(), autojunk=False)
+
+    def similarity(candidate: str) -> float:
+        matcher.set_seq1(candidate.lower())
+        return matcher.ratio()
+
+    near = sorted(ids, key=lambda i: (-similarity(i), i))[:n]
+    return f"closest known: {', '.join(near)}; {len(ids)} declared"
 
 
 def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Problem]:
@@ -138,6 +161,7 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
     actors = ck.unique("actors", c.actors)
     arenas = ck.unique("arenas", c.arenas)
     stakes = ck.unique("stakes", c.stakes)
+    ck.alliance_ids = ck.unique("alliances", c.alliances)
     ck.unique("decisions", c.decisions)
     ck.unique("events", c.events)
     ck.unique("outcomes", c.outcomes)
@@ -164,10 +188,17 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
     amap = c.assumption_map()
     for i, actor in enumerate(c.actors):
         _check_series(ck, ("actors", i, "ideology"), actor.ideology)
-        if actor.ideology and actor.ideology[0].date > c.span.start:
+        _check_presence(ck, ("actors", i), actor.since, actor.until)
+        enters = max(c.span.start, actor.since or c.span.start)
+        if actor.ideology and actor.ideology[0].date > enters:
+            where = (
+                f"span.start {c.span.start}"
+                if actor.since is None or actor.since <= c.span.start
+                else f"the actor's entry ('from') {actor.since}"
+            )
             ck.add(
                 ("actors", i, "ideology", 0, "date"),
-                f"expected the first ideology position on or before span.start {c.span.start}",
+                f"expected the first ideology position on or before {where}",
             )
         for j, point in enumerate(actor.ideology):
             value = _value(point.value, amap)
@@ -212,6 +243,9 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
                     f"expected a level from scales.value {_levels(c.scales.value)}, got '{level}'",
                 )
 
+    for word, ref in c.scales.breach.items():
+        ck.known(("scales", "breach", word), ref, assumptions, "assumption")
+    _check_alliances(ck, actors)
     _check_decisions(ck, actors, arenas, stakes)
 
     for i, event in enumerate(c.events):
@@ -230,6 +264,8 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
         ck.known(path + ("stake",), outcome.stake, stakes, "stake")
         for k, member in enumerate(outcome.members or ()):
             ck.known(path + ("members", k), member, actors, "actor")
+        if outcome.types is not None and outcome.kind != "alliance":
+            ck.add(path + ("types",), "types apply to an outcome of kind 'alliance' only")
         need = {
             "prevails": ("actor", "arena"),
             "alliance": ("members",),
@@ -244,7 +280,66 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
     for i, fig in enumerate(c.figures):
         if not (c.span.start.year - 20 <= fig.date.year <= c.span.end.year):
             ck.add(("figures", i, "date"), f"expected a date near the span, got {fig.date}")
+    if not ck.problems:
+        _check_requirements_on_record(ck)
     return ck.problems
+
+
+def _check_presence(ck: Checker, path: LinePath, since: Any, until: Any) -> None:
+    span = ck.case.span
+    if since is not None and not span.start <= since <= span.end:
+        ck.add(
+            path + ("from",),
+            f"expected a date within the span {span.start}..{span.end}, got {since}",
+        )
+    if until is not None and not span.start <= until <= span.end:
+        ck.add(
+            path + ("until",),
+            f"expected a date within the span {span.start}..{span.end}, got {until}",
+        )
+    if since is not None and until is not None and until < since:
+        ck.add(path + ("until",), f"dates out of order: until {until} is before from {since}")
+
+
+def _present(ck: Checker, actor_id: str | None, on: Any) -> bool:
+    actor = next((a for a in ck.case.actors if a.id == actor_id), None)
+    return actor is None or actor.present(on)
+
+
+def _absent_message(ck: Checker, actor_id: str, on: Any) -> str:
+    actor = ck.case.actor(actor_id)
+    return (
+        f"actor '{actor_id}' is not part of the case on {on} "
+        f"(from {actor.since or ck.case.span.start} until {actor.until or ck.case.span.end})"
+    )
+
+
+def _check_alliances(ck: Checker, actors: set[str]) -> None:
+    c = ck.case
+    for i, a in enumerate(c.alliances):
+        path = ("alliances", i)
+        for k, m in enumerate(a.members):
+            ck.known(path + ("members", k), m, actors, "actor")
+        if len(set(a.members)) != len(a.members):
+            ck.add(path + ("members",), "an actor appears twice among the members")
+        if len(set(a.types)) != len(a.types):
+            ck.add(path + ("types",), "a type appears twice")
+        _check_presence(ck, path, a.since, a.until)
+        if not a.cite:
+            ck.add(path + ("cite",), "expected at least one citation for an alliance")
+    for i, inc in enumerate(c.incompatible):
+        path = ("incompatible", i)
+        for k, m in enumerate(inc.between):
+            ck.known(path + ("between", k), m, actors, "actor")
+        if inc.between[0] == inc.between[1]:
+            ck.add(path + ("between",), "expected two different actors")
+        for j, a in enumerate(c.alliances):
+            if set(inc.between) <= set(a.members) and set(inc.types) & set(a.types):
+                ck.add(
+                    ("alliances", j, "members"),
+                    f"allies both sides of a declared incompatibility "
+                    f"({inc.between[0]}, {inc.between[1]}; incompatible[{i}])",
+                )
 
 
 def _levels(scale: dict[str, str]) -> str:
@@ -415,16 +510,27 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
         previous = d.date
         if not d.cite:
             ck.add(path + ("cite",), "expected at least one citation for a decision")
+        _check_precision(ck, path, d.date, d.precision)
+        if d.actor in actors and not _present(ck, d.actor, d.date):
+            ck.add(path + ("actor",), _absent_message(ck, d.actor, d.date))
         option_ids = set()
         for j, o in enumerate(d.options):
             opath = path + ("options", j)
             if o.id in option_ids:
                 ck.add(opath + ("id",), f"duplicate option id '{o.id}' in decision '{d.id}'")
             option_ids.add(o.id)
-            ck.known(opath + ("favours",), o.favours, actors, "actor")
-            ck.known(opath + ("opposes",), o.opposes, actors, "actor")
+            for key in ("favours", "opposes"):
+                side = getattr(o, key)
+                listed = isinstance(side, list)
+                for k, who in enumerate(side_ids(side)):
+                    where = opath + ((key, k) if listed else (key,))
+                    ck.known(where, who, actors, "actor")
+                    if who in actors and not _present(ck, who, d.date):
+                        ck.add(where, _absent_message(ck, who, d.date))
+                if len(set(side_ids(side))) != len(side_ids(side)):
+                    ck.add(opath + (key,), "an actor appears twice in the coalition")
             ck.known(opath + ("rival",), o.rival, actors, "actor")
-            if o.favours is not None and o.favours == o.opposes:
+            if set(o.favoured) & set(o.opposed):
                 ck.add(opath + ("opposes",), "an option cannot favour and oppose the same actor")
             for key in ("gains", "gives"):
                 for k, s in enumerate(getattr(o, key)):
@@ -456,6 +562,84 @@ def _check_decisions(ck: Checker, actors: set[str], arenas: set[str], stakes: se
                 path + ("arena",),
                 "several arenas are declared: name the arena this decision is about",
             )
+        _check_requirements(ck, path, i, stakes, actors)
+
+
+def _check_precision(ck: Checker, path: LinePath, date: Any, precision: str) -> None:
+    if precision == "month" and date.day != 1:
+        ck.add(
+            path + ("date",),
+            f"precision: month expects the first day of the month "
+            f"({date.replace(day=1)}), got {date}",
+        )
+    elif precision == "year" and (date.month, date.day) != (1, 1):
+        ck.add(
+            path + ("date",),
+            f"precision: year expects the first of January ({date.year}-01-01), got {date}",
+        )
+
+
+def _check_requirements(
+    ck: Checker, path: LinePath, index: int, stakes: set[str], actors: set[str]
+) -> None:
+    c = ck.case
+    earlier = {d.id: d for d in c.decisions[:index]}
+    for r, req in enumerate(c.decisions[index].requires):
+        rpath = path + ("requires", r)
+        kind = req.kind()
+        if not kind:
+            ck.add(rpath, "expected exactly one of: chosen, allied, holds")
+            continue
+        if req.chosen is not None:
+            prior = earlier.get(req.chosen.decision)
+            if prior is None:
+                if req.chosen.decision in {d.id for d in c.decisions}:
+                    ck.add(
+                        rpath + ("chosen", "decision"),
+                        f"decision '{req.chosen.decision}' does not come before this one",
+                    )
+                else:
+                    ck.known(
+                        rpath + ("chosen", "decision"),
+                        req.chosen.decision,
+                        set(earlier),
+                        "earlier decision",
+                    )
+                continue
+            options = {o.id for o in prior.options}
+            for k, opt in enumerate(req.chosen.options):
+                listed = isinstance(req.chosen.option, list)
+                where = rpath + (("chosen", "option", k) if listed else ("chosen", "option"))
+                if opt not in options:
+                    ck.add(
+                        where,
+                        f"option '{opt}' is not among the options of '{prior.id}' "
+                        f"{sorted(options)}",
+                    )
+        elif req.allied is not None:
+            for k, m in enumerate(req.allied.members):
+                ck.known(rpath + ("allied", "members", k), m, actors, "actor")
+        elif req.holds is not None:
+            ck.known(rpath + ("holds", "actor"), req.holds.actor, actors, "actor")
+            ck.known(rpath + ("holds", "stake"), req.holds.stake, stakes, "stake")
+
+
+def _check_requirements_on_record(ck: Checker) -> None:
+    """A conditional decision happened, so its conditions held on the recorded path."""
+    from realpolitik.scenario.replay import alliance_catalogue, record_states, requirement_holds
+
+    if not any(d.requires for d in ck.case.decisions):
+        return
+    catalogue = alliance_catalogue(ck.case)
+    states = record_states(ck.case)
+    for i, d in enumerate(ck.case.decisions):
+        for r, req in enumerate(d.requires):
+            if not requirement_holds(req, states[d.id], catalogue):
+                ck.add(
+                    ("decisions", i, "requires", r),
+                    f"the condition does not hold on the recorded path before '{d.id}' "
+                    f"(a recorded decision must meet its own requirements)",
+                )
 
 
 def _check_effect(
@@ -474,8 +658,28 @@ def _check_effect(
         ck.known(path + ("align", "actor"), e.align.actor, actors, "actor")
         ck.known(path + ("align", "with"), e.align.side, actors, "actor")
     if e.alliance:
-        for k, m in enumerate(e.alliance.members):
+        al = e.alliance
+        if (al.id is None) == (al.members is None):
+            ck.add(path + ("alliance",), "expected either id (a declared alliance) or members")
+        if al.id is not None:
+            ck.known(path + ("alliance", "id"), al.id, ck.alliance_ids, "alliance")
+            if al.types is not None:
+                ck.add(
+                    path + ("alliance", "types"),
+                    "a declared alliance carries its own types; remove types here",
+                )
+        for k, m in enumerate(al.members or ()):
             ck.known(path + ("alliance", "members", k), m, actors, "actor")
+        if al.members is not None and len(set(al.members)) != len(al.members):
+            ck.add(path + ("alliance", "members"), "an actor appears twice among the members")
+        types = set(al.types or ("defence",))
+        for n, inc in enumerate(ck.case.incompatible):
+            if al.members and set(inc.between) <= set(al.members) and set(inc.types) & types:
+                ck.add(
+                    path + ("alliance", "members"),
+                    f"allies both sides of a declared incompatibility "
+                    f"({inc.between[0]}, {inc.between[1]}; incompatible[{n}])",
+                )
     if e.hostility:
         for k, m in enumerate(e.hostility.between):
             ck.known(path + ("hostility", "between", k), m, actors, "actor")

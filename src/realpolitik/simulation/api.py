@@ -187,7 +187,9 @@ def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     max_opt = max(len(d.option_ids) for d in comp.decisions)
     counts = np.zeros((len(comp.decisions), max_opt), dtype=np.int64)
     for k in range(len(comp.decisions)):
-        counts[k] = np.bincount(path.choices[:, k], minlength=max_opt)[:max_opt]
+        taken = path.choices[:, k]
+        taken = taken[taken >= 0]  # a conditional decision that did not arise counts nowhere
+        counts[k] = np.bincount(taken, minlength=max_opt)[:max_opt]
     return {
         "rows": np.array([rows]),
         "outcomes": path.outcomes.sum(axis=0).astype(np.int64),

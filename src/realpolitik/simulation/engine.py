@@ -4,6 +4,8 @@ At each step: capabilities advance (the record, or the balance rule once an aren
 start), exogenous events apply, the deciding actor picks an option (the recorded one, a forced
 one, or a draw from the choice model), and the chosen option's effects change the state.
 In record mode it replays what happened, which gives the features the estimation uses.
+A conditional decision (`requires:`) arises only on the paths where its conditions hold; on the
+others it is skipped (choice -1, no effects, no probability).
 """
 
 from __future__ import annotations
@@ -12,21 +14,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from realpolitik.model.compiled import Compiled
+from realpolitik.model.compiled import CDecision, Compiled
 from realpolitik.model.features import (
     capability,
     contest_shares,
     option_features,
     option_utility,
 )
-from realpolitik.model.state import State
+from realpolitik.model.state import State, allied
 
 MAX_DT = 0.25  # years per integration sub-step of the balance rule
 
 
 @dataclass
 class Path:
-    choices: np.ndarray  # (rows, decisions)
+    choices: np.ndarray  # (rows, decisions); -1 where a conditional decision did not arise
     outcomes: np.ndarray  # (rows, outcomes) bool
     logp: np.ndarray  # (rows,) log-probability of the choices made (0 where forced)
     chosen_prob: np.ndarray  # (rows, decisions) probability of the recorded option
@@ -61,6 +63,20 @@ def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: 
             live[:, present] *= np.exp(growth[:, present] * dt)
             cur += dt
     state.t = t
+
+
+def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> np.ndarray:
+    """Per row: do all of decision d's conditions hold on this path so far?"""
+    ok = np.ones(state.holder.shape[0], dtype=bool)
+    for r in d.requires:
+        if r.kind == "chosen":
+            held = np.isin(choices[:, r.decision], r.options)
+        elif r.kind == "allied":
+            held = allied(comp, state, r.a, r.b, r.types)
+        else:
+            held = state.holder[:, r.stake] == r.a
+        ok &= held != r.negate
+    return ok
 
 
 def run(
@@ -131,6 +147,10 @@ def run(
                 total = e.sum(axis=1)
                 probs = e / total[:, None]
                 chosen_prob[:, k] = probs[:, d.chosen]
+            if record or not d.requires:
+                happens = everyone
+            else:
+                happens = arises(comp, d, state, choices)
             if record:
                 pick = np.full(rows, d.chosen)
             elif k in forced:
@@ -145,8 +165,12 @@ def run(
                 pick = np.minimum(pick, probs.shape[1] - 1)
             else:
                 pick = np.full(rows, d.chosen)
+            if happens is not everyone:
+                pick = np.where(happens, pick, -1)
+                chosen_prob[~happens, k] = np.nan
             if probs is not None and k not in forced:
-                logp += np.log(probs[np.arange(rows), pick])
+                took = pick >= 0
+                logp[took] += np.log(probs[np.flatnonzero(took), pick[took]])
             choices[:, k] = pick
             for j, effects in enumerate(d.effects):
                 mask = pick == j
@@ -165,7 +189,7 @@ def run(
                 shares_at[:, i] = p
                 outcomes[:, i] = np.nan_to_num(p) >= o.threshold.of(theta)
             elif o.kind == "alliance":
-                outcomes[:, i] = state.alliance[:, o.members[0], o.members[1]]
+                outcomes[:, i] = allied(comp, state, o.members[0], o.members[1], o.types)
             else:
                 outcomes[:, i] = state.holder[:, o.stake] == o.actor
     return Path(choices, outcomes, logp, chosen_prob, feats, shares_at)
