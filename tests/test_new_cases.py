@@ -18,9 +18,17 @@ from realpolitik.cli import cli
 from realpolitik.estimation.api import as_compiled
 from realpolitik.scenario.loader import builtin_names, builtin_text, parse
 from realpolitik.scenario.schema import Case
+from realpolitik.simulation.api import World
 
 REPO = Path(__file__).resolve().parent.parent
-OVERLAP_TOOL = REPO.parent / "shared" / "tools" / "source-overlap"
+OVERLAP_TOOL = next(
+    (
+        p / "shared" / "tools" / "source-overlap"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared" / "tools" / "source-overlap").is_file()
+    ),
+    REPO.parent / "shared" / "tools" / "source-overlap",
+)
 
 # case id -> (first year, last year, the actors whose choices the case is about)
 NEW_CASES = {
@@ -93,6 +101,66 @@ def test_every_judgment_is_an_assumption_with_a_range(case: Case) -> None:
     for a in case.assumptions:
         assert a.range[0] <= a.value <= a.range[1], a.id
         assert a.rationale.strip(), a.id
+
+
+def test_uses_the_issue_12_constructs(case: Case) -> None:
+    """Treaties as typed alliances, conditional decisions and coalitions where history has them."""
+    effects = [e for d in case.decisions for o in d.options for e in o.effects]
+    effects += [e for ev in case.events for e in ev.effects]
+    treaties = case.alliances + [e.alliance for e in effects if e.alliance is not None]
+    assert treaties, "no alliance"
+    assert all(getattr(t, "types", None) for t in treaties if getattr(t, "active", True))
+    assert sum(bool(d.requires) for d in case.decisions) >= 3
+    assert (
+        any(
+            isinstance(side, list) and len(side) >= 2
+            for d in case.decisions
+            for o in d.options
+            for side in (o.favours, o.opposes)
+        )
+        or case.id == "sino-soviet-split"
+    )  # no joint action by two cast members there
+    assert set(case.scales.breach) >= {"defence"}
+
+
+# An earlier choice forced the other way removes the decisions that only made sense after it.
+COUNTERFACTUALS = {
+    "tito-stalin-1948": (
+        {"yug_march_session": "comply"},
+        ["ussr_expulsion", "yug_western_credit", "usa_relax_controls"],
+        ("yugoslav_autonomy_kept", 0.0),
+    ),
+    "sino-soviet-split": (
+        {"ussr_nuclear_accord": "refuse_help"},
+        ["ussr_deliver_bomb"],
+        None,
+    ),
+    "sino-american-1972": (
+        {"usa_secret_envoy": "no_envoy"},
+        ["prc_invite_nixon", "usa_shanghai_communique", "prc_shanghai_communique"],
+        None,
+    ),
+    "egypt-realignment": (
+        {"ussr_treaty_offer": "keep_informal"},
+        ["egy_sign_treaty", "egy_end_treaty"],
+        ("treaty_holds_1972", 0.0),
+    ),
+}
+
+
+def test_forcing_an_earlier_choice_removes_later_decisions(case: Case) -> None:
+    force, removed, outcome = COUNTERFACTUALS[case.id]
+    base = realpolitik.simulate(case, n=64, seed=5, store=False)
+    alt = realpolitik.simulate(case, n=64, seed=5, store=False, world=World(force=force))
+    arose = alt.choices.groupby("decision")["frequency"].sum()
+    before = base.choices.groupby("decision")["frequency"].sum()
+    for d in removed:
+        assert before[d] > 0, f"{d} never arises even on the baseline"
+        assert arose[d] == 0, f"{d} still arises after forcing {force}"
+    if outcome is not None:
+        name, expected = outcome
+        freq = alt.outcomes.set_index("outcome").loc[name, "frequency"]
+        assert freq == expected
 
 
 def test_compiles(case: Case) -> None:
