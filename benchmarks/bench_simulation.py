@@ -71,13 +71,16 @@ class Plan:
     events: list[list[tuple]]
     outcomes: list[dict[str, Any]]
     holder0: list[int]
+    recurring: list[bool]
+    members: list[list[int]]  # per alliance of the case
+    alliance0: set[int]  # alliances in force at the start
     weights: list[list[float]]
     actors: list[int]
 
 
 def _effect(e: Any, theta: np.ndarray) -> tuple:
     amount = float(e.q.of(theta)[0])
-    return (e.kind, e.a, e.b, e.stake, e.arena, amount, e.active)
+    return (e.kind, e.a, e.b, e.stake, e.arena, amount, e.active, e.alliance, tuple(e.ends))
 
 
 def make_plan(comp: Any, W: np.ndarray) -> Plan:
@@ -91,7 +94,8 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
     decisions = []
     for d in comp.decisions:
         x = ideology_positions(comp, theta, d.t)[0]
-        aff = [1.0 - abs(x[d.actor] - x[a]) / comp.scale_width for a in range(comp.n_actors)]
+        # the signed affinity of docs/model.md: 1 - 2|x_d - x_a| / W
+        aff = [1.0 - 2.0 * abs(x[d.actor] - x[a]) / comp.scale_width for a in range(comp.n_actors)]
         cap = None
         m = 1.0
         if d.arena >= 0:
@@ -101,8 +105,8 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
         for j in range(len(d.option_ids)):
             options.append(
                 {
-                    "favours": int(d.favours[j]),
-                    "opposes": int(d.opposes[j]),
+                    "favours": [int(a) for a in d.favours[j]],  # a side: one actor or more
+                    "opposes": [int(a) for a in d.opposes[j]],
                     "gains": [int(s) for s in np.flatnonzero(d.gains[j])],
                     "gives": [int(s) for s in np.flatnonzero(d.gives[j])],
                     "risk": float(d.risk[j].of(theta)[0]),
@@ -144,6 +148,9 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
         events=[[_effect(e, theta) for e in ev.effects] for ev in comp.events],
         outcomes=outcomes,
         holder0=[int(h) for h in comp.holder0],
+        recurring=[bool(r) for r in comp.recurring],
+        members=[[int(a) for a in np.flatnonzero(al.members)] for al in comp.alliances],
+        alliance0={k for k, al in enumerate(comp.alliances) if al.initially},
         weights=[list(map(float, row)) for row in W],
         actors=sorted({d.actor for d in comp.decisions}),
     )
@@ -164,17 +171,23 @@ def mesa_classes() -> tuple[type, type]:
             model = self.model
             shares = None
             if d["cap"] is not None:
-                shares = model.contest(d["cap"], d["arena"], d["m"])
+                shares = model.powered(d["cap"], d["arena"], d["m"])
             rows = []
+            recurring = model.plan.recurring
             for o in d["options"]:
                 f, g = o["favours"], o["opposes"]
-                ideo = (d["aff"][f] if f >= 0 else 0.0) - (d["aff"][g] if g >= 0 else 0.0)
-                stakes = sum(d["values"][s] for s in o["gains"] if model.holder[s] != self.index)
-                stakes -= sum(d["values"][s] for s in o["gives"])
+                ideo = (sum(d["aff"][a] for a in f) / len(f) if f else 0.0) - (
+                    sum(d["aff"][a] for a in g) / len(g) if g else 0.0
+                )
+                stakes = sum(
+                    d["values"][s]
+                    for s in o["gains"]
+                    if recurring[s] or model.holder[s] != self.index
+                )
+                stakes -= sum(d["values"][s] for s in o["gives"] if model.holder[s] == self.index)
                 prevail = 0.0
-                if shares is not None and f >= 0 and g >= 0:
-                    pf, pg = shares[f], shares[g]
-                    prevail = 0.0 if pf is None or pg is None else pf - pg
+                if shares is not None and f and g:
+                    prevail = model.sides(shares, f, g, d["m"])
                 hostile = (
                     model.hostility.get((self.index, o["rival"]), 0.0) if o["rival"] >= 0 else 0.0
                 )
@@ -214,7 +227,7 @@ def mesa_classes() -> tuple[type, type]:
             self.plan = plan
             self.holder = list(plan.holder0)
             self.hostility: dict[tuple[int, int], float] = {}
-            self.alliance: set[tuple[int, int]] = set()
+            self.alliance: set[int] = set(plan.alliance0)  # alliances in force
             self.align: dict[int, int] = {}
             self.deviation: dict[tuple[int, int], float] = {}
             self.choices: list[int] = []
@@ -224,16 +237,30 @@ def mesa_classes() -> tuple[type, type]:
             for a in plan.actors:
                 Actor(self, a, plan.weights[a])
 
-        def contest(self, cap: list[float], arena: int, m: float) -> list[float | None]:
-            powered = [
+        def sides(self, powered: list[float | None], f: list[int], g: list[int], m: float) -> float:
+            """p_F - p_G with each side's members pooled (no allies with a capability in the
+            cases benchmarked); 0 when a side has no capability."""
+            raw = [None if p is None else p ** (1.0 / m) for p in powered]
+            cf = sum(raw[a] for a in f if raw[a] is not None)
+            cg = sum(raw[a] for a in g if raw[a] is not None)
+            if cf <= 0 or cg <= 0:
+                return 0.0
+            rest = sum(p for a, p in enumerate(powered) if p is not None and a not in f + g)
+            return (cf**m - cg**m) / (cf**m + cg**m + rest)
+
+        def powered(self, cap: list[float], arena: int, m: float) -> list[float | None]:
+            return [
                 None if math.isnan(c) else (c * math.exp(self.deviation.get((arena, a), 0.0))) ** m
                 for a, c in enumerate(cap)
             ]
+
+        def contest(self, cap: list[float], arena: int, m: float) -> list[float | None]:
+            powered = self.powered(cap, arena, m)
             total = sum(p for p in powered if p is not None)
             return [None if p is None else p / total for p in powered]
 
         def apply(self, eff: tuple, sign: float = 1.0) -> None:
-            kind, a, b, stake, arena, amount, active = eff
+            kind, a, b, stake, arena, amount, active, alliance, ends = eff
             if kind == "aid":
                 self.deviation[(arena, a)] = self.deviation.get(
                     (arena, a), 0.0
@@ -245,10 +272,9 @@ def mesa_classes() -> tuple[type, type]:
             elif kind == "align":
                 self.align[a] = b
             elif kind == "alliance":
+                self.alliance -= set(ends)
                 if active:
-                    self.alliance |= {(a, b), (b, a)}
-                else:
-                    self.alliance -= {(a, b), (b, a)}
+                    self.alliance.add(alliance)
             elif kind == "hostility":
                 level = min(max(amount, 0.0), 1.0)
                 self.hostility[(a, b)] = self.hostility[(b, a)] = level
@@ -269,7 +295,13 @@ def mesa_classes() -> tuple[type, type]:
                     share = self.contest(o["cap"], o["arena"], o["m"])[o["actor"]]
                     self.outcomes.append(share is not None and share >= o["threshold"])
                 elif o["kind"] == "alliance":
-                    self.outcomes.append(tuple(o["members"]) in self.alliance)
+                    a, b = o["members"]
+                    self.outcomes.append(
+                        any(
+                            a in self.plan.members[k] and b in self.plan.members[k]
+                            for k in self.alliance
+                        )
+                    )
                 else:
                     self.outcomes.append(self.holder[o["stake"]] == o["actor"])
 

@@ -470,3 +470,47 @@ def test_precision_requires_the_first_day() -> None:
     assert "precision: year expects the first of January (1945-01-01)" in found
     ok = edit(TEMPLATE, "    date: 1945-08-14\n", "    date: 1945-08-01\n    precision: month\n")
     parse(ok, "<case>")
+
+
+def test_declared_alliance_dates_start_and_end_it() -> None:
+    """`from` before the span: in force from the start; `from`/`until` inside it: exogenous
+    steps, so the alliance is in force at decisions between them only."""
+    before = ALLIANCE_USA_GMD.replace(
+        "    types: [defence]\n", "    types: [defence]\n    from: 1944-06-01\n"
+    )
+    comp = compiled(edit(TEMPLATE, "\ndecisions:\n", before + "\ndecisions:\n"))
+    assert comp.alliances[0].initially
+    inside = ALLIANCE_USA_GMD.replace(
+        "    types: [defence]\n",
+        "    types: [defence]\n    from: 1945-08-15\n    until: 1945-12-01\n",
+    )
+    comp = compiled(edit(TEMPLATE, "\ndecisions:\n", inside + "\ndecisions:\n"))
+    assert not comp.alliances[0].initially
+    text = edit(TEMPLATE, "\ndecisions:\n", inside + "\ndecisions:\n")
+    text = edit(
+        text,
+        "\noutcomes:\n",
+        f"""
+outcomes:
+  - id: pact_aug
+    label: the pact stands on 20 August
+    kind: alliance
+    members: [USA, GMD]
+    types: [defence]
+    date: 1945-08-20
+    observed: true
+    cite: {CITE}
+  - id: pact_dec
+    label: the pact stands in December
+    kind: alliance
+    members: [USA, GMD]
+    date: 1945-12-15
+    observed: false
+    cite: {CITE}
+""",
+    )
+    comp = compiled(text)
+    path = run(comp, comp.theta(), record=True)
+    assert path.outcomes[0].tolist()[:2] == [True, False]
+    late = edit(text, "    until: 1945-12-01\n", "    until: 1946-12-01\n")
+    assert any("alliances[0].until: expected a date within the span" in p for p in problems(late))

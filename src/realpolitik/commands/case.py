@@ -131,3 +131,40 @@ def new(path: str, force: bool) -> None:
     parse(text, path)  # the template must validate
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     err_console.print(f"wrote {target}; check it with: realpolitik case validate {target}")
+
+
+@case.command("upgrade")
+@click.argument("case_ref", metavar="CASE|PATH")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the upgraded file here (default: rewrite PATH in place; required for a built-in).",
+)
+@click.option("--check", is_flag=True, help="List what would change; write nothing.")
+def upgrade(case_ref: str, out: str | None, check: bool) -> None:
+    """Rewrite a scenario file written for an earlier format, with a note of every change."""
+    from realpolitik.scenario.loader import resolve
+    from realpolitik.scenario.upgrade import upgrade_text
+
+    origin, text = resolve(case_ref)
+    result = upgrade_text(text, origin)
+    for p in result.changes:
+        err_console.print(f"changed: {p}", markup=False, highlight=False, soft_wrap=True)
+    for p in result.notes:
+        err_console.print(f"model: {p}", markup=False, highlight=False, soft_wrap=True)
+    builtin = origin.startswith("<built-in")
+    target = Path(out) if out else (None if builtin else Path(case_ref))
+    if check or (not result.changed and out is None):
+        word = "would change" if result.changed else "needs no rewrite"
+        err_console.print(
+            f"{case_ref}: {word} ({len(result.changes)} change(s); "
+            f"{len(result.notes)} option(s) computed differently by the current model)",
+            soft_wrap=True,
+        )
+        return
+    if target is None:
+        raise InputError(
+            Problem(case_ref, "", "is a built-in case; name a file to write with --out")
+        )
+    atomic_write(target, lambda tmp: tmp.write_text(result.text, encoding="utf-8"))
+    err_console.print(f"wrote {target} ({len(result.changes)} change(s))", soft_wrap=True)

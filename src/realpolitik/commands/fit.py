@@ -73,7 +73,7 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 
 
 @click.command()
-@click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
+@click.argument("case_refs", metavar="[CASE|PATH]...", nargs=-1)
 @click.option("--actor", help="Fit one actor only.")
 @click.option(
     "--model",
@@ -100,8 +100,14 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     show_default=True,
     help="Which table --csv writes (and prints, besides the verdict).",
 )
+@click.option(
+    "--same",
+    multiple=True,
+    metavar="ID=ID,...",
+    help="With several cases: actor ids that are one actor (pooled across cases).",
+)
 def fit(
-    case_ref: str,
+    case_refs: tuple[str, ...],
     actor: str | None,
     model: str,
     method: str,
@@ -111,8 +117,31 @@ def fit(
     as_json: bool,
     csv: str | None,
     table: str,
+    same: tuple[str, ...],
 ) -> None:
-    """Estimate each actor's weights on ideology and interest, with the verdict."""
+    """Estimate each actor's weights on ideology and interest, with the verdict.
+
+    With several cases, an actor that made decisions in more than one of them (same id, the
+    same `identity:`, or named together in --same) is pooled into one hierarchical Bayesian
+    model with case-level deviations, and its verdict is given across cases and per case."""
+    if len(case_refs) > 1:
+        from realpolitik.commands.pooled import run_pooled
+
+        run_pooled(
+            case_refs,
+            same,
+            model=model,
+            seed=seed,
+            steps=steps,
+            actor=actor,
+            assume=assume,
+            as_json=as_json,
+            csv=csv,
+        )
+        return
+    if same:
+        raise InputError("--same: name two or more cases to pool an actor across them")
+    case_ref = case_refs[0] if case_refs else DEFAULT_CASE
     from realpolitik.estimation.api import as_compiled
     from realpolitik.estimation.api import fit as do_fit
     from realpolitik.estimation.compare import per_actor_predictions

@@ -1,11 +1,11 @@
 """Tidy tables of a case for notebooks and export: actors, decisions, options, events,
-assumptions, sources, figures (one row per thing, one column per attribute)."""
+alliances, assumptions, sources, figures (one row per thing, one column per attribute)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from realpolitik.scenario.schema import Case, Ref
+from realpolitik.scenario.schema import Case, Ref, Requirement
 
 
 def _q(value: object, case: Case) -> tuple[float | None, str | None]:
@@ -26,6 +26,9 @@ def actors_table(case: Case) -> pd.DataFrame:
                     "name": a.name,
                     "kind": a.kind,
                     "leader": a.leader,
+                    "from": a.since,
+                    "until": a.until,
+                    "identity": a.identity or a.id,
                     "date": p.date,
                     "ideology": value,
                     "assumption": assumption,
@@ -47,6 +50,7 @@ def decisions_table(case: Case) -> pd.DataFrame:
                 "question": d.question,
                 "chosen": d.chosen,
                 "n_options": len(d.options),
+                "requires": "; ".join(_requirement(r) for r in d.requires) or None,
                 "cite": "; ".join(case.cite_labels(d.cite)),
             }
             for d in case.decisions
@@ -66,8 +70,8 @@ def options_table(case: Case) -> pd.DataFrame:
                     "option": o.id,
                     "label": o.label,
                     "chosen": o.id == d.chosen,
-                    "favours": o.favours,
-                    "opposes": o.opposes,
+                    "favours": ",".join(o.favoured) or None,  # a coalition: ids joined by ","
+                    "opposes": ",".join(o.opposed) or None,
                     "gains": ",".join(o.gains),
                     "gives": ",".join(o.gives),
                     "risk": o.risk,
@@ -110,6 +114,36 @@ def assumptions_table(case: Case) -> pd.DataFrame:
     )
 
 
+def _requirement(r: Requirement) -> str:
+    if r.chosen is not None:
+        text = f"chosen {r.chosen.decision}={'|'.join(r.chosen.options)}"
+    elif r.allied is not None:
+        types = f" ({', '.join(r.allied.types)})" if r.allied.types else ""
+        text = f"allied {'+'.join(r.allied.members)}{types}"
+    else:
+        assert r.holds is not None
+        text = f"holds {r.holds.actor} {r.holds.stake}"
+    return f"not {text}" if r.negate else text
+
+
+def alliances_table(case: Case) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "alliance": a.id,
+                "name": a.name,
+                "members": ",".join(a.members),
+                "types": ",".join(a.types),
+                "from": a.since,
+                "until": a.until,
+                "cite": "; ".join(case.cite_labels(a.cite)),
+            }
+            for a in case.alliances
+        ],
+        columns=["alliance", "name", "members", "types", "from", "until", "cite"],
+    )
+
+
 def sources_table(case: Case) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -141,6 +175,7 @@ TABLES = {
     "decisions": decisions_table,
     "options": options_table,
     "events": events_table,
+    "alliances": alliances_table,
     "assumptions": assumptions_table,
     "sources": sources_table,
     "figures": figures_table,

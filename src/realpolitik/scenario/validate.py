@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -27,6 +28,7 @@ from realpolitik.scenario.schema import (
 )
 
 PSEUDO_SECTIONS = {"(introduction)", "(conclusion)"}
+date_min = dt.date.min
 
 
 # ---- the source texts, when they are present ----------------------------------------------------
@@ -285,9 +287,14 @@ def validate(case: Case, lines: dict[LinePath, int], origin: str) -> list[Proble
     return ck.problems
 
 
-def _check_presence(ck: Checker, path: LinePath, since: Any, until: Any) -> None:
+def _check_presence(
+    ck: Checker, path: LinePath, since: Any, until: Any, earlier_ok: bool = False
+) -> None:
+    """`from` and `until` inside the span (`from` may precede it when `earlier_ok`: a treaty
+    signed before the case opens is in force from its start)."""
     span = ck.case.span
-    if since is not None and not span.start <= since <= span.end:
+    low = date_min if earlier_ok else span.start
+    if since is not None and not low <= since <= span.end:
         ck.add(
             path + ("from",),
             f"expected a date within the span {span.start}..{span.end}, got {since}",
@@ -324,7 +331,7 @@ def _check_alliances(ck: Checker, actors: set[str]) -> None:
             ck.add(path + ("members",), "an actor appears twice among the members")
         if len(set(a.types)) != len(a.types):
             ck.add(path + ("types",), "a type appears twice")
-        _check_presence(ck, path, a.since, a.until)
+        _check_presence(ck, path, a.since, a.until, earlier_ok=True)
         if not a.cite:
             ck.add(path + ("cite",), "expected at least one citation for an alliance")
     for i, inc in enumerate(c.incompatible):
