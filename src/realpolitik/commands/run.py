@@ -87,7 +87,7 @@ def run(
     actor = headline(comp, headline_actor)
     if actor is not None:
         world = ideological(comp, actor, fitted_weights(comp))
-        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress)
+        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
         print_counterfactual(cf, world.name, n, seed)
     if not no_report:
         from realpolitik.reports.html import ReportInputs, write_report

@@ -252,7 +252,7 @@ def counterfactual(
         scheduler=scheduler,
         store=store_arg(store, no_store),
         progress=progress_enabled(),
-    )
+    ).compare()
     write_option_table(table, csv)
     if as_json:
         dump_json(

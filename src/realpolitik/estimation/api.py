@@ -41,11 +41,47 @@ def fit(
     chains: int = 4,
     progress: bool = False,
 ) -> FitResults:
-    """Fit the choice model to a case's recorded decisions.
+    """Fit the choice model to a case's recorded decisions: each actor's weights on ideology
+    and on interest, and the verdict on which moved its choices more.
 
-    model: full | ideology | interest | components; method: mle | bayes.
-    `assumptions` overrides declared assumption defaults by id. With `compare=True` the
-    results carry the model comparison table (see `realpolitik.estimation.compare`).
+    Parameters
+    ----------
+    case : str, Path, Case or Compiled
+        A built-in case name ("east-asia-1945"), a scenario file, or a loaded case.
+    model : {"full", "ideology", "interest", "components"}
+        Which terms enter the utility (docs/model.md); "full" is ideology + interest.
+    method : {"mle", "bayes"}
+        Maximum likelihood with Firth's penalty where the record separates the options, or
+        the hierarchical Bayesian model sampled with emcee.
+    actor : str, optional
+        Fit this actor only.
+    seed : int
+        Seed of the sampling draws (maximum likelihood) or of the MCMC (Bayes).
+    alpha : float
+        Intervals are at level 1 - alpha (default 0.1: 90%).
+    penalty : {"auto", "firth", "none"}
+        Maximum likelihood only: "auto" applies Firth's penalty when needed.
+    assumptions : dict, optional
+        Override declared assumption values by id, e.g. {"price_risk": 1.5}.
+    compare : bool
+        Also compute the model comparison table (`results.comparison`).
+    steps, chains : int
+        Bayes only: MCMC steps per chain (half are burn-in) and independent ensembles.
+    progress : bool
+        Show the sampler's progress.
+
+    Returns
+    -------
+    FitResults
+        `params`, `bse`, `pvalues`, `conf_int()`, `llf`, `nobs`, `summary()`,
+        `verdict_frame()`, `strengths()`, `decomposition()`, `predictions()`, `to_frame()`,
+        and for Bayes `to_inference_data()`.
+
+    Examples
+    --------
+    >>> import realpolitik as rp
+    >>> res = rp.fit("east-asia-1945", seed=0)
+    >>> res.summary()  # doctest: +SKIP
     """
     comp = as_compiled(case)
     if method not in ("mle", "bayes"):
@@ -70,7 +106,13 @@ def fit(
         results = _from_mle(comp, data, model, seed, alpha, penalty)
     else:
         results = _from_bayes(comp, data, model, seed, alpha, steps, chains, progress)
-    results.settings = {"assumptions": dict(assumptions or {}), "penalty": penalty, "actor": actor}
+    results.settings = {
+        **results.settings,
+        "assumptions": dict(assumptions or {}),
+        "penalty": penalty,
+        "actor": actor,
+        "chains": chains,
+    }
     for a in results.actors:
         if a.status == "unidentified":
             results.warnings.append(f"{a.actor} is not identified ({a.note}); no verdict given")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from realpolitik.estimation.data import ChoiceData
 from realpolitik.estimation.likelihood import correct_predictions, group_log_softmax
+from realpolitik.estimation.surface import FitSurface
 from realpolitik.model.specs import INTEREST_TERMS
 
 VERDICT_LEVEL = 0.9
@@ -81,8 +82,8 @@ class ActorResult:
     ess: np.ndarray | None = None
 
 
-@dataclass
-class FitResults:
+@dataclass(repr=False)
+class FitResults(FitSurface):
     case_id: str
     model: str
     method: str
@@ -233,7 +234,7 @@ class FitResults:
         ci = self.conf_int()
         frame = pd.DataFrame(
             {
-                "case": self.case_id,
+                "case_id": self.case_id,
                 "model": self.model,
                 "method": self.method,
                 "actor": self.params.index.get_level_values(0),
@@ -252,33 +253,8 @@ class FitResults:
             frame["ess"] = np.concatenate([a.ess for a in self.actors])  # type: ignore[misc]
         return frame
 
-    def summary(self) -> str:
-        lines = [
-            f"realpolitik fit: case {self.case_id}, model {self.model}, method {self.method}, "
-            f"seed {self.seed}",
-            f"log-likelihood {self.loglik:.3f}; intervals at {100 * (1 - self.alpha):.0f}%",
-            "",
-        ]
-        frame = self.to_frame()
-        lines.append(
-            frame[
-                ["actor", "term", "estimate", "std_error", "conf_low", "conf_high", "status"]
-            ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        )
-        lines.append("")
-        vf = self.verdict_frame()
-        for _, r in vf.iterrows():
-            p = r["p_interest_outweighs"]
-            shown = f"{p:.2f}" if np.isfinite(p) else "n/a"
-            lines.append(
-                f"{r['actor']}: P(interest outweighs ideology) = {shown} -> {r['verdict']}"
-            )
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)
-
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
 
 def _motive(part_i: float, part_n: float, ideo_dir: float, status: str) -> str:

@@ -225,6 +225,8 @@ def complete(
 
     out = ReportInputs(**{k: getattr(inputs, k) for k in inputs.__dataclass_fields__})
     out.notes = list(inputs.notes)
+    if hasattr(out.counterfactual, "compare"):  # a SimulationResult from counterfactual()
+        out.counterfactual = out.counterfactual.compare()
     if out.fit is MISSING:
         run.say("fitting the weights (maximum likelihood)")
         out.fit = fit(comp, seed=run.seed, compare=True)
@@ -245,7 +247,9 @@ def complete(
         if out.headline_actor:
             run.say(f"simulating the headline what-if (ideological {out.headline_actor})")
             world = sim.ideological(comp, out.headline_actor, sim.fitted_weights(comp))
-            out.counterfactual = sim.counterfactual(comp, world, n=run.n, seed=run.seed, store=None)
+            out.counterfactual = sim.counterfactual(
+                comp, world, n=run.n, seed=run.seed, store=None
+            ).compare()
     elif given(out.counterfactual) and not inputs.headline_actor:
         name = str(out.counterfactual.attrs.get("world", ""))
         if name.startswith("ideological "):
