@@ -6,13 +6,10 @@ import click
 import numpy as np
 import pandas as pd
 
-from realpolitik.commands.common import (
-    DEFAULT_CASE,
-    console,
-    dump_json,
-    rich_table,
-    write_option_table,
-)
+from realpolitik.commands import defaults
+from realpolitik.commands.common import DEFAULT_CASE, write_option_table
+from realpolitik.commands.output import Output, format_option, out_option
+from realpolitik.commands.progress import step
 from realpolitik.errors import InputError
 
 TABLES = {
@@ -58,48 +55,93 @@ def verdict_table(res, per_model: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def print_fit(res, per_model: pd.DataFrame | None) -> None:
-    console.print(
-        rich_table(
-            verdict_table(res, per_model),
-            title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
-        )
+def print_fit(res, per_model: pd.DataFrame | None, out: Output | None = None) -> None:
+    out = out or Output("table")
+    out.table(
+        verdict_table(res, per_model),
+        title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
     )
     if res.comparison is not None:
         who = res.settings.get("actor") or "all actors"
-        console.print(rich_table(res.comparison, title=f"model comparison ({who})"))
+        out.table(res.comparison, title=f"model comparison ({who})")
+    if res.method == "bayes":
+        print_diagnostics(res, out)
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        out.note(f"[yellow]warning:[/yellow] {w}")
+
+
+def diagnostics_table(res) -> pd.DataFrame:
+    """R-hat and effective sample size of every weight of a Bayesian fit."""
+    rows = []
+    for a in res.actors:
+        if a.rhat is None:
+            continue
+        for j, t in enumerate(res.terms):
+            rows.append(
+                {"actor": a.actor, "term": t, "rhat": float(a.rhat[j]), "ess": float(a.ess[j])}
+            )
+    return pd.DataFrame(rows)
+
+
+def print_diagnostics(res, out: Output) -> None:
+    diag = diagnostics_table(res)
+    if diag.empty:
+        return
+    out.note(
+        f"MCMC: {res.settings.get('chains', 4)} ensembles; max R-hat "
+        f"{diag['rhat'].max():.3f} (limit 1.01), min effective sample size "
+        f"{diag['ess'].min():,.0f} (limit 400)"
+    )
+    out.table(diag, title="MCMC diagnostics (R-hat, effective sample size)", floats="{:.3f}")
 
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("--actor", help="Fit one actor only.")
+@click.option("--actor", metavar="ACTOR", help="Fit one actor only (an actor id of the case).")
 @click.option(
     "--model",
     type=click.Choice(["full", "ideology", "interest", "components"]),
     default="full",
     show_default=True,
-)
-@click.option("--method", type=click.Choice(["mle", "bayes"]), default="mle", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for draws and MCMC.")
-@click.option(
-    "--steps", type=int, default=3000, show_default=True, help="MCMC steps per chain (bayes)."
+    help="Terms of the utility: ideology + interest (full), one of them, or interest's parts.",
 )
 @click.option(
-    "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."
+    "--method",
+    type=click.Choice(["mle", "bayes"]),
+    default="mle",
+    show_default=True,
+    help="Maximum likelihood (Firth-penalised when needed) or hierarchical Bayes (emcee).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
-    "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
+    "--seed", type=int, default=defaults.SEED, show_default=True, help="Seed for draws and MCMC."
 )
+@click.option(
+    "--steps",
+    type=int,
+    default=defaults.MCMC_STEPS,
+    show_default=True,
+    help="MCMC steps per chain (bayes); half are burn-in.",
+)
+@click.option(
+    "--assume",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Set an assumption to VALUE instead of its default (repeatable).",
+)
+@out_option("--table")
 @click.option(
     "--table",
     type=click.Choice(sorted(TABLES)),
     default="verdict",
     show_default=True,
-    help="Which table --csv writes (and prints, besides the verdict).",
+    help="Which table --out writes and --format csv prints (and prints, besides the verdict).",
 )
+@click.option(
+    "--posterior",
+    metavar="FILE.nc",
+    help="Bayes: write the posterior draws to a netCDF file for ArviZ.",
+)
+@format_option
 def fit(
     case_ref: str,
     actor: str | None,
@@ -108,32 +150,54 @@ def fit(
     seed: int,
     steps: int,
     assume: tuple[str, ...],
-    as_json: bool,
-    csv: str | None,
+    out: str | None,
+    csv_alias: str | None,
     table: str,
+    posterior: str | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Estimate each actor's weights on ideology and interest, with the verdict."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.estimation.api import fit as do_fit
     from realpolitik.estimation.compare import per_actor_predictions
 
+    if posterior and method != "bayes":
+        raise InputError("--posterior: only a Bayesian fit has a posterior; add --method bayes")
+    if posterior and not posterior.lower().endswith(".nc"):
+        raise InputError(f"--posterior: expected a file ending in .nc, got '{posterior}'")
     comp = as_compiled(case_ref)
     assumptions = parse_assignments(assume, "--assume")
-    res = do_fit(
-        comp,
-        model=model,
-        method=method,
-        actor=actor,
-        seed=seed,
-        steps=steps,
-        assumptions=assumptions,
-        compare=True,
+    label = (
+        f"fitting the hierarchical Bayesian model ({steps:,} steps x 4 ensembles)"
+        if method == "bayes"
+        else "fitting by maximum likelihood, with the model comparison"
     )
-    per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
+    with step(label):
+        res = do_fit(
+            comp,
+            model=model,
+            method=method,
+            actor=actor,
+            seed=seed,
+            steps=steps,
+            assumptions=assumptions,
+            compare=True,
+        )
+        per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
-    write_option_table(chosen, csv)
-    if as_json:
-        dump_json(
+    write_option_table(
+        chosen,
+        out or csv_alias,
+        data_label=f"realpolitik fit {res.case_id}: {table} ({res.model}, {res.method})",
+    )
+    if posterior:
+        from realpolitik.commands.common import err_console
+
+        err_console.print(f"wrote {res.save_posterior(posterior)}")
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(
             {
                 "case": res.case_id,
                 "model": res.model,
@@ -146,10 +210,14 @@ def fit(
                 else None,
                 "predicted_by_model": per_model.to_dict("records"),
                 "decomposition": res.decomposition().to_dict("records"),
+                "diagnostics": diagnostics_table(res).to_dict("records"),
                 "warnings": res.warnings,
             }
         )
         return
-    print_fit(res, per_model)
+    if o.fmt == "csv":
+        o.table(chosen, primary=True)
+        return
+    print_fit(res, per_model, o)
     if table not in ("verdict", "comparison"):
-        console.print(rich_table(chosen, title=f"{table} ({res.model} model, {res.method})"))
+        o.table(chosen, title=f"{table} ({res.model} model, {res.method})")

@@ -176,6 +176,7 @@ class _Run:
     say: Callable[[str], None]
     bayes: bool = True
     headline_actor: str | None = None
+    store: Any = None
 
 
 def _case_arg(case_ref: Any, loaded: LoadedCase | None) -> str:
@@ -240,7 +241,7 @@ def complete(
                 out.notes.append(f"Hierarchical Bayes not shown: {exc}")
     if out.fidelity is MISSING:
         run.say("scoring the fitted model against the record")
-        out.fidelity = sim.fidelity(comp, n=run.n, seed=run.seed, store=None)
+        out.fidelity = sim.fidelity(comp, n=run.n, seed=run.seed, store=run.store)
     out.headline_actor = out.headline_actor or headline(comp, headline_actor)
     if out.counterfactual is MISSING:
         out.counterfactual = None
@@ -248,7 +249,7 @@ def complete(
             run.say(f"simulating the headline what-if (ideological {out.headline_actor})")
             world = sim.ideological(comp, out.headline_actor, sim.fitted_weights(comp))
             out.counterfactual = sim.counterfactual(
-                comp, world, n=run.n, seed=run.seed, store=None
+                comp, world, n=run.n, seed=run.seed, store=run.store
             ).compare()
     elif given(out.counterfactual) and not inputs.headline_actor:
         name = str(out.counterfactual.attrs.get("world", ""))
@@ -266,6 +267,7 @@ def complete(
                     base_samples=run.sensitivity_samples,
                     draws=run.sensitivity_draws,
                     seed=run.seed,
+                    store=run.store,
                 )
             except InputError as exc:
                 out.notes.append(f"Sensitivity analysis not shown: {exc}")
@@ -849,6 +851,7 @@ def write_report(
     headline_actor: str | None = "USSR",
     inputs: ReportInputs | None = None,
     progress: bool = False,
+    store: Any = None,
 ) -> Path:
     """Write OUT_DIR/report.html (self-contained) and OUT_DIR/figures/*.png|svg; return the
     HTML's path.
@@ -894,6 +897,7 @@ def write_report(
         sensitivity_draws,
         str(data_dir) if data_dir else None,
         say,
+        store=store,
     )
     res = complete(inputs or ReportInputs(), comp, run, include_bayes, alliances, headline_actor)
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
