@@ -333,9 +333,12 @@ class _Figures:
         svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
         return (
             f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
-            f'<figcaption>{esc(s.caption)} Files: <a href="{FIGURES_DIR}/{esc(s.name)}.png">'
-            f'PNG</a> · <a href="{FIGURES_DIR}/{esc(s.name)}.svg">SVG</a>.</figcaption>'
-            "</figure>"
+            f"<figcaption>{esc(s.caption)} Files: "
+            + " · ".join(
+                f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>'
+                for fmt in ("svg", "pdf", "png")
+            )
+            + ".</figcaption></figure>"
         )
 
 
@@ -380,7 +383,7 @@ def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
             "run it with:</p>"
             + command("realpolitik", "fit", run.case_arg, "--method", "bayes", "--seed", run.seed)
         )
-    return Section("verdict", "Verdict: ideology or interest?", "".join(parts))
+    return Section("verdict", "The verdict tables behind the findings", "".join(parts))
 
 
 def _timeline_section(case: Case, res: ReportInputs, figs: _Figures, run: _Run) -> Section:
@@ -483,7 +486,20 @@ def _decomposition_section(
         return None
     dec = res.fit.decomposition()
     numbers = decision_numbers(case)
+    from realpolitik.reports.names import decision_label, option_label
+
     shown = dec.assign(no=dec["decision"].map(numbers)).sort_values("no", kind="stable")
+    shown = shown.assign(
+        chosen=[
+            option_label(case, d, o)
+            for d, o in zip(shown["decision"], shown["chosen"], strict=True)
+        ],
+        best_rejected=[
+            option_label(case, d, o)
+            for d, o in zip(shown["decision"], shown["best_rejected"], strict=True)
+        ],
+        decision=[decision_label(case, d) for d in shown["decision"]],
+    )
     shown = shown.assign(motive=[motive_badge(m) for m in shown["motive"]])
     cols = [
         "no",
@@ -500,7 +516,7 @@ def _decomposition_section(
         '<p class="lead">For each decision, the fitted utility of the chosen option minus '
         "that of the best option it rejected, split into the part ideology accounts for and "
         "the part interest accounts for.</p>"
-        + figs.add(decomposition_chart(dec, numbers))
+        + figs.add(decomposition_chart(dec, numbers, case))
         + table(shown[cols], {"no": "{:.0f}"}, html_cols=("motive",))
         + '<p class="note">From the maximum-likelihood weights of the command below; in '
         "Python: <code>fit(CASE, seed=SEED).decomposition()</code>.</p>"
@@ -596,7 +612,9 @@ def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sec
     return Section("counterfactual", "Counterfactual: what if ideology had ruled?", "".join(parts))
 
 
-def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | None:
+def _sensitivity_section(
+    case: Case, res: ReportInputs, figs: _Figures, run: _Run
+) -> Section | None:
     from realpolitik.reports.figures import sensitivity_chart
 
     sa = res.sensitivity
@@ -608,8 +626,13 @@ def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sectio
         f"({sa.n_evaluations:,} assumption settings × {sa.draws} paths, seed {sa.seed}).</p>"
     ]
     if not sa.indices.empty:
-        parts.append(figs.add(sensitivity_chart(sa.indices)))
+        parts.append(figs.add(sensitivity_chart(sa.indices, case=case)))
+    from realpolitik.reports.names import assumption_label
+
     m = sa.matters()
+    if not m.empty:
+        m = m.assign(label=[assumption_label(case, a) for a in m["assumption"]])
+        m = m[["label", "assumption", *[c for c in m.columns if c not in ("label", "assumption")]]]
     parts.append("<h3>Assumptions that matter (total-order index ≥ 0.05)</h3>")
     parts.append(table(m) if not m.empty else "<p>None reaches 0.05 for any output.</p>")
     parts.append("<h3>Share of the assumption space where interest outweighs ideology</h3>")
@@ -716,9 +739,12 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
 
 
 def _assumptions_section(case: Case, run: _Run) -> Section:
+    from realpolitik.reports.names import assumption_label
+
     rows = [
         {
-            "assumption": a.id,
+            "assumption": assumption_label(case, a.id),
+            "id": a.id,
             "value": a.value,
             "range": f"[{a.range[0]}, {a.range[1]}]",
             "unit": a.unit or "",
@@ -904,14 +930,19 @@ def write_report(
     run.headline_actor = res.headline_actor
     say("drawing the figures")
     figs = _Figures(out / FIGURES_DIR)
+    from realpolitik.reports.findings import findings_section
+    from realpolitik.reports.limitations import limitations_section
+
     sections = [
+        findings_section(case, res, figs, run),
+        limitations_section(case, res, run),
         _verdict_section(case, res, run),
         _timeline_section(case, res, figs, run),
         _weights_section(res, figs, run),
         _decomposition_section(case, res, figs, run),
         _fidelity_section(res, run),
         _counterfactual_section(res, figs, run),
-        _sensitivity_section(res, figs, run),
+        _sensitivity_section(case, res, figs, run),
         _alliance_section(res, figs, run),
         _assumptions_section(case, run),
         _sources_section(case),

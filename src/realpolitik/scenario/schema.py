@@ -69,6 +69,9 @@ class Assumption(Strict):
     rationale: StrictStr
     unit: StrictStr | None = None
     cite: list[Citation] = []
+    label: StrictStr | None = Field(
+        default=None, description="a short human name for figures and tables"
+    )
 
 
 class Point(Strict):
@@ -196,6 +199,9 @@ class Decision(Strict):
     chosen: Id
     cite: list[Citation] = []
     note: StrictStr | None = None
+    label: StrictStr | None = Field(
+        default=None, description="a short title for figures and tables"
+    )
 
 
 class Event(Strict):
