@@ -356,12 +356,16 @@ def findings_section(case: Case, res: Any, figs: Any, run: Any) -> Any:
     parts.append('<ul class="findings">')
     parts += [f'<li data-actor="{esc(f.actor)}">{esc(f.sentence)}</li>' for f in found]
     parts.append("</ul>")
-    if given(res.alliances):
-        lines = alliance_sentences(res.alliances)
-        if lines:
-            parts.append('<h3>Every alliance since 1816</h3><ul class="findings">')
-            parts += [f"<li>{esc(s)}</li>" for s in lines]
-            parts.append("</ul>")
+    lines = alliance_sentences(res.alliances) if given(res.alliances) else []
+    regimes = getattr(res, "alliance_regimes", None)
+    if given(regimes):
+        from realpolitik.reports.alliance_regimes import regime_summary
+
+        lines += regime_summary(regimes["distance"])
+    if lines:
+        parts.append('<h3>Every alliance since 1816</h3><ul class="findings">')
+        parts += [f"<li>{esc(t)}</li>" for t in lines]
+        parts.append("</ul>")
     fits = [("maximum likelihood", res.fit)] + ([("hierarchical Bayes", bayes)] if bayes else [])
     if any(not strengths_frame(f).empty for _, f in fits):
         parts.append(figs.add(strengths_chart(case, fits)))

@@ -59,6 +59,7 @@ class ReportInputs:
     sensitivity: Any = MISSING  # SensitivityResult
     alliances: Any = MISSING  # AllianceFit
     alliance_edges: Any = MISSING  # {era label: edges frame}
+    alliance_regimes: Any = MISSING  # {"networks": decade_networks(), "distance": frame}
     headline_actor: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -271,7 +272,7 @@ def complete(
                 )
             except InputError as exc:
                 out.notes.append(f"Sensitivity analysis not shown: {exc}")
-    if out.alliances is MISSING or out.alliance_edges is MISSING:
+    if out.alliances is MISSING or out.alliance_edges is MISSING or out.alliance_regimes is MISSING:
         _alliances(out, run, alliances)
     return out
 
@@ -289,6 +290,7 @@ def _alliances(out: ReportInputs, run: _Run, wanted: bool | None) -> None:
     if wanted is False or (wanted is None and not alliance_data_ready(run.data_dir)):
         out.alliances = None if out.alliances is MISSING else out.alliances
         out.alliance_edges = None if out.alliance_edges is MISSING else out.alliance_edges
+        out.alliance_regimes = None if out.alliance_regimes is MISSING else out.alliance_regimes
         return
     try:
         from realpolitik.alliances.api import alliance_edges, fit_alliances
@@ -302,12 +304,21 @@ def _alliances(out: ReportInputs, run: _Run, wanted: bool | None) -> None:
             out.alliance_edges = {
                 e.label: alliance_edges(e.start, e.end, data_dir=run.data_dir) for e in ERAS
             }
+        if out.alliance_regimes is MISSING:
+            from realpolitik.reports.alliance_regimes import decade_networks, regime_distance
+
+            run.say("alliance networks by decade and regime distance by year")
+            out.alliance_regimes = {
+                "networks": decade_networks(data_dir=run.data_dir),
+                "distance": regime_distance(data_dir=run.data_dir),
+            }
     except Exception as exc:  # noqa: BLE001 (report what failed; the rest of the report stands)
         out.notes.append(
             f"Alliance study not shown: {str(exc).splitlines()[0] if str(exc) else exc}"
         )
         out.alliances = None if out.alliances is MISSING else out.alliances
         out.alliance_edges = None if out.alliance_edges is MISSING else out.alliance_edges
+        out.alliance_regimes = None if out.alliance_regimes is MISSING else out.alliance_regimes
 
 
 # ---- sections -----------------------------------------------------------------------------------
@@ -672,8 +683,23 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
         "era? Dyad-year logit of alliance onset with dyad-clustered errors; networks of "
         "the alliances in force in each era.</p>"
     ]
-    if given(res.alliance_edges):
+    if given(res.alliance_regimes):
+        from realpolitik.reports.alliance_regimes import (
+            distance_chart,
+            network_chart,
+            regime_summary,
+        )
+
+        parts.append("<h3>Do allies share regimes?</h3>")
+        lines = regime_summary(res.alliance_regimes["distance"])
+        parts.append(
+            '<ul class="findings">' + "".join(f"<li>{esc(t)}</li>" for t in lines) + "</ul>"
+        )
+        parts.append(figs.add(distance_chart(res.alliance_regimes["distance"])))
+        parts.append(figs.add(network_chart(res.alliance_regimes["networks"])))
+    elif given(res.alliance_edges):
         parts.append(figs.add(alliance_network_chart(res.alliance_edges)))
+    if given(res.alliance_edges):
         counts = pd.DataFrame(
             [
                 {
