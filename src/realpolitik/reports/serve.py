@@ -5,7 +5,9 @@ Pages: GET / (the explorer), GET /assets/explorer.{js,css}. JSON API:
   GET  /api/case?name=NAME        a case's actors, decisions, outcomes and fitted weights
   POST /api/validate {text, filename}          {ok: true, case} or {ok: false, problems}
   POST /api/predict  {case | text, filename, weights: {ACTOR: {ideology, interest}}, n, seed}
-       -> predicted choice probabilities per decision and the outcome distribution
+       -> predicted choice probabilities per decision and the outcome distribution, each
+          beside the baseline (fitted weights, same n and seed) with the difference and its
+          Monte Carlo error, and each deciding actor's ideology and interest strengths
 The server reads no file named by a request: cases come from the package, from --case, or
 from the text the page sends. It binds to 127.0.0.1 by default and, when bound to a loopback
 address, answers only requests addressed to a loopback host name (no DNS rebinding).
@@ -37,6 +39,7 @@ MAX_BODY = 2_000_000
 DEFAULT_N = 2000
 MAX_N = 20_000
 MAX_WEIGHT = 100.0
+Z_MC = 2.576  # 99%: a difference beyond this many Monte Carlo standard errors is flagged
 ASSETS = {"explorer.js": "text/javascript", "explorer.css": "text/css"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CSP = (
@@ -51,6 +54,7 @@ class Loaded:
     label: str  # how the CLI names it: a built-in name or the file name
     comp: Any
     weights: pd.DataFrame
+    data: Any = None  # the choice data, built when the strengths are first asked for
 
 
 class Explorer:
@@ -65,6 +69,7 @@ class Explorer:
         self._lock = threading.Lock()
         self._size = cache_size
         self._files: dict[str, tuple[str, str]] = {}  # startup file key -> (label, text)
+        self._baselines: dict[tuple[str, int, int], Any] = {}
         if startup_case:
             if startup_case in self.builtins:
                 self.startup = startup_case
@@ -213,11 +218,15 @@ class Explorer:
                     frame.loc[row, term] = float(value)
                     frame.loc[row, "source"] = "set in the explorer"
         res = simulate(c.comp, n=n, seed=seed, weights=frame, store=None)
+        base = self._baseline(c, n, seed) if changed else res
         choices = res.choices
+        base_choices = base.choices
         decisions = []
         for d in c.comp.case.decisions:
             sub = choices[choices["decision"] == d.id]
             p = dict(zip(sub["option"], sub["frequency"], strict=True))
+            bsub = base_choices[base_choices["decision"] == d.id]
+            pb = dict(zip(bsub["option"], bsub["frequency"], strict=True))
             decisions.append(
                 {
                     "id": d.id,
@@ -230,21 +239,30 @@ class Explorer:
                             "label": o.label,
                             "recorded": o.id == d.chosen,
                             "p": float(p.get(o.id, 0.0)),
+                            "p_baseline": float(pb.get(o.id, 0.0)),
                         }
                         for o in d.options
                     ],
                 }
             )
-        outcomes = [
-            {
-                "id": r["outcome"],
-                "label": r["label"],
-                "observed": bool(r["observed"]),
-                "frequency": float(r["frequency"]),
-                "mc_se": float(r["mc_se"]),
-            }
-            for _, r in res.outcomes.iterrows()
-        ]
+        outcomes = []
+        for (_, r), (_, b) in zip(res.outcomes.iterrows(), base.outcomes.iterrows(), strict=True):
+            diff = float(r["frequency"]) - float(b["frequency"])
+            se = math.sqrt(float(r["mc_se"]) ** 2 + float(b["mc_se"]) ** 2) if changed else 0.0
+            outcomes.append(
+                {
+                    "id": r["outcome"],
+                    "label": r["label"],
+                    "observed": bool(r["observed"]),
+                    "frequency": float(r["frequency"]),
+                    "mc_se": float(r["mc_se"]),
+                    "baseline": float(b["frequency"]),
+                    "baseline_se": float(b["mc_se"]),
+                    "difference": diff,
+                    "difference_se": se,
+                    "beyond_mc_error": bool(changed and abs(diff) > Z_MC * se),
+                }
+            )
         case_arg = shlex.quote(c.label)
         if changed:
             cmd = (
@@ -262,7 +280,53 @@ class Explorer:
             "outcomes": outcomes,
             "command": cmd,
             "weights": frame.to_dict("records"),
+            "changed": changed,
+            "z": Z_MC,
+            "strengths": self.strengths(c, frame),
         }
+
+    def _baseline(self, c: Loaded, n: int, seed: int) -> Any:
+        """The record's world with the fitted weights, same n and seed (kept per case)."""
+        from realpolitik.simulation.api import simulate
+
+        key = (c.key, n, seed)
+        with self._lock:
+            hit = self._baselines.get(key)
+        if hit is not None:
+            return hit
+        res = simulate(c.comp, n=n, seed=seed, weights=c.weights, store=None)
+        with self._lock:
+            self._baselines[key] = res
+            while len(self._baselines) > 4 * self._size:
+                self._baselines.pop(next(iter(self._baselines)))
+        return res
+
+    def strengths(self, c: Loaded, weights: pd.DataFrame) -> dict[str, Any]:
+        """Per deciding actor, the ideology and interest strengths (docs/model.md) of the
+        weights shown and of the fitted ones: what the verdict compares."""
+        import numpy as np
+
+        from realpolitik.estimation.data import choice_data
+        from realpolitik.estimation.results import block_strength
+        from realpolitik.model.specs import MODELS
+
+        terms = MODELS["full"]
+        if c.data is None:
+            c.data = choice_data(c.comp, "full")
+        out: dict[str, Any] = {}
+        for actor in c.comp.actor_ids:
+            i = c.comp.actor_ids.index(actor)
+            mine = c.data.for_actor(i)
+            if mine.n_groups == 0:
+                continue
+            row: dict[str, Any] = {}
+            for label, frame in (("current", weights), ("fitted", c.weights)):
+                w = frame[frame["actor"] == actor].iloc[0]
+                vec = np.array([[float(w[t]) for t in terms]])
+                ideo, inter = block_strength(vec, mine, terms)
+                row[label] = {"ideology": float(ideo[0]), "interest": float(inter[0])}
+            out[actor] = row
+        return out
 
 
 def _int(value: Any, name: str, default: int, lo: int, hi: int) -> int:
