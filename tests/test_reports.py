@@ -255,7 +255,7 @@ def test_circle_layout_is_ordered_by_code() -> None:
 def test_time_axis_is_proportional_with_cut_stretches() -> None:
     from realpolitik.reports.figures import TimeAxis
 
-    axis = TimeAxis.for_times([1926.0, 1927.0, 1945.0, 1946.0, 1950.0])
+    axis = TimeAxis.for_times([1926.0, 1927.0, 1945.0, 1946.0, 1948.0, 1950.0])
     assert len(axis.breaks) == 1 and axis.breaks[0][0] < 1930 < axis.breaks[0][1]
     # to scale within a stretch, cut across the break
     assert axis.x(1950.0) - axis.x(1946.0) == pytest.approx(4.0)
