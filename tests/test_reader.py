@@ -266,3 +266,35 @@ def test_every_option_has_help() -> None:
             for p in c.params:
                 if isinstance(p, click.Option) and not p.hidden:
                     assert p.help, f"{name} {c.name}: {p.opts} has no help"
+
+
+@pytest.mark.slow
+def test_bayes_prints_diagnostics_and_hands_the_posterior_to_arviz(
+    capsys: pytest.CaptureFixture[str], case_file: str, tmp_path: Path
+) -> None:
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("arviz_base")
+    post = tmp_path / "post.nc"
+    code, out, err = run(
+        capsys,
+        "fit",
+        case_file,
+        "--method",
+        "bayes",
+        "--posterior",
+        str(post),
+        "--format",
+        "markdown",
+    )
+    assert code == 0, err
+    assert "max R-hat" in out and "effective sample size" in out and "ess" in out
+    tree = xr.open_datatree(post, engine="h5netcdf")
+    w = tree["posterior"]["w"]
+    assert dict(w.sizes)["chain"] == 4 and list(w["term"].values) == ["ideology", "interest"]
+    res = rp.fit(case_file, method="bayes", seed=0)
+    np.testing.assert_allclose(
+        res.to_inference_data()["posterior"]["w"].mean(("chain", "draw")).values[0],
+        res.params.to_numpy(),
+    )
+    code, _, err = run(capsys, "fit", case_file, "--posterior", str(tmp_path / "x.nc"))
+    assert code == 2 and "--method bayes" in err

@@ -561,7 +561,9 @@ def _fidelity_section(res: ReportInputs, run: _Run) -> Section | None:
     return Section("fidelity", "Fidelity to the record", body)
 
 
-def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | None:
+def _counterfactual_section(
+    case: Case, res: ReportInputs, figs: _Figures, run: _Run
+) -> Section | None:
     from realpolitik.reports.figures import counterfactual_chart
 
     if not given(res.counterfactual):
@@ -601,7 +603,16 @@ def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sec
     ]
     choices = cf.attrs.get("choices")
     if isinstance(choices, pd.DataFrame) and not choices.empty:
-        ch = choices.assign(change=choices["counterfactual"] - choices["baseline"])
+        from realpolitik.reports.names import decision_label, option_label
+
+        ch = choices.assign(
+            change=choices["counterfactual"] - choices["baseline"],
+            option=[
+                option_label(case, d, o)
+                for d, o in zip(choices["decision"], choices["option"], strict=True)
+            ],
+            decision=[decision_label(case, d) for d in choices["decision"]],
+        )
         parts.append("<h3>How the choices shift</h3>")
         parts.append(
             table(ch, {"baseline": "{:.4f}", "counterfactual": "{:.4f}", "change": "{:+.4f}"})
@@ -967,7 +978,7 @@ def write_report(
         _weights_section(res, figs, run),
         _decomposition_section(case, res, figs, run),
         _fidelity_section(res, run),
-        _counterfactual_section(res, figs, run),
+        _counterfactual_section(case, res, figs, run),
         _sensitivity_section(case, res, figs, run),
         _alliance_section(res, figs, run),
         _assumptions_section(case, run),
