@@ -54,9 +54,9 @@ def limitation_sentences(
         none = [case.actor_name(a.actor) for a in fit.actors if a.status == "unidentified"]
         if weak:
             out.append(
-                f"Weakly identified: {', '.join(weak)}. Their records are small or separate the "
-                "options perfectly, so their weights come from Firth's penalty as much as from "
-                "the data; read their verdicts as indications."
+                f"Weakly identified: {', '.join(weak)}. Their records are small (or separate "
+                "the options perfectly, when Firth's penalty keeps the estimates finite), so "
+                "their weights are uncertain; read their verdicts as indications."
             )
         if none:
             out.append(
