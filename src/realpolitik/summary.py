@@ -8,6 +8,7 @@ HTML. Every cell is escaped in HTML and LaTeX.
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -62,7 +63,8 @@ class Summary:
             lines.append(_fixed_text(text_cells(frame, self.digits)))
         if self.notes:
             lines.append("")
-            lines += [f"note: {n}" for n in self.notes]
+            for n in self.notes:
+                lines += textwrap.wrap(f"note: {n}", width, subsequent_indent="      ")
         return "\n".join(lines)
 
     # ---- HTML -----------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def print_fit(res, per_model: pd.DataFrame | None, out: Output | None = None) ->
     out.table(
         verdict_table(res, per_model),
         title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
+        primary=True,
     )
     if res.comparison is not None:
         who = res.settings.get("actor") or "all actors"

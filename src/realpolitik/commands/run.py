@@ -17,7 +17,7 @@ from realpolitik.commands.common import (
     progress_enabled,
 )
 from realpolitik.commands.fit import print_fit
-from realpolitik.commands.output import Output
+from realpolitik.commands.output import Output, format_option
 from realpolitik.commands.progress import step
 from realpolitik.commands.simulate import print_counterfactual, store_arg, store_options
 
@@ -57,6 +57,7 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg, store
 )
 @click.option("--no-report", is_flag=True, help="Do not write the report.")
 @store_options
+@format_option
 def run(
     case_ref: str,
     n: int,
@@ -67,6 +68,8 @@ def run(
     no_report: bool,
     store: str | None,
     no_store: bool,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Fit, score, ask the headline what-if, and write the report."""
     from realpolitik.commands.fit import print_diagnostics
@@ -79,33 +82,38 @@ def run(
     comp = as_compiled(case_ref)
     check_headline_actor(comp, headline_actor)
     progress = progress_enabled()
-    o = Output("table")
-    console.rule(f"[bold]{comp.case.title}")
+    o = Output(fmt, as_json)
+    if o.fmt == "table":
+        console.rule(f"[bold]{comp.case.title}")
     with step("fitting by maximum likelihood, with the model comparison"):
         mle = fit(comp, seed=seed, compare=True)
-    print_fit(mle, per_actor_predictions(comp), o)
+    if not o.is_json:
+        print_fit(mle, per_actor_predictions(comp), o)
     posterior = None
     if bayes:
         try:
             with step("fitting the hierarchical Bayesian model"):
                 posterior = fit(comp, method="bayes", seed=seed)
         except ConvergenceError as exc:
-            console.print(f"[red]Bayesian fit not used:[/red] {exc}")
+            o.note(f"[red]Bayesian fit not used:[/red] {exc}")
         else:
             vf = posterior.verdict_frame()[
                 ["actor", "n_decisions", "p_interest_outweighs", "verdict"]
             ]
-            o.table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
-            print_diagnostics(posterior, o)
+            if not o.is_json:
+                o.table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
+                print_diagnostics(posterior, o)
     st = store_arg(store, no_store)
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
-    o.table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
+    if not o.is_json:
+        o.table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
     cf = None
     actor = headline(comp, headline_actor)
     if actor is not None:
         world = ideological(comp, actor, fitted_weights(comp))
         cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
-        print_counterfactual(cf, world.name, n, seed, o)
+        if not o.is_json:
+            print_counterfactual(cf, world.name, n, seed, o)
     if not no_report:
         from realpolitik.reports.html import ReportInputs, write_report
 
@@ -113,4 +121,17 @@ def run(
         path = write_report(
             case_ref, out, n=n, seed=seed, inputs=inputs, progress=progress, store=st
         )
-        console.print(f"report: {path.resolve()}")
+        o.note(f"report: {path.resolve()}")
+    if o.is_json:
+        o.json(
+            {
+                "case": comp.case.id,
+                "seed": seed,
+                "n": n,
+                "verdict": mle.verdict_frame().to_dict("records"),
+                "bayes": posterior.verdict_frame().to_dict("records") if posterior else None,
+                "fidelity": fid.to_dict("records"),
+                "counterfactual": cf.to_dict("records") if cf is not None else None,
+                "report": str(path.resolve()) if not no_report else None,
+            }
+        )

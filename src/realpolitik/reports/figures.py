@@ -932,7 +932,9 @@ def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
             ax.set_xlabel(label)
             ax.grid(axis="y", visible=False)
         blocks = dict(zip(f["term"], f["block"], strict=False))
-        axes[0].set_yticks([ypos[t] for t in terms], [f"{t}  ({blocks[t]})" for t in terms])
+        axes[0].set_yticks(
+            [ypos[t] for t in terms], [f"{t.replace('_', ' ')}  ({blocks[t]})" for t in terms]
+        )
         for t in terms:
             if blocks[t] == "ideology":
                 for ax in axes:
