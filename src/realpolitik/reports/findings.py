@@ -122,7 +122,6 @@ def actor_findings(
         sure = how_sure(min(values.values(), key=lambda v: max(v, 1 - v)))
         failed_checks = str(r["failed_checks"]) if "failed_checks" in r.index else ""
         robust = str(r["verdict"]) if "failed_checks" in r.index else None
-        sides = set(checks.values())
         lean = "interest" if p >= 0.5 else "ideology"
         weak = (
             " It is weakly identified, so even agreement is indicative."
@@ -131,24 +130,28 @@ def actor_findings(
         )
         evidence = "; ".join(parts[:-1]) + (", " if len(parts) > 1 else "") + parts[-1]
         evidence = evidence[0].upper() + evidence[1:]
-        if robust is not None:
-            claim = (
+        if robust is not None:  # the fit's own robustness verdict is one more check
+            checks["robustness checks"] = (
                 "interest"
                 if robust.startswith("interest")
                 else "ideology"
                 if robust.startswith("ideology")
                 else "undecided"
             )
+        sides = set(checks.values())
+        claim = sides.pop() if len(sides) == 1 else "undecided"
+        if claim == "undecided":
+            failed = [c for c, v in checks.items() if v != lean]
         else:
-            claim = sides.pop() if len(sides) == 1 else "undecided"
-        failed = (
-            [c for c, v in checks.items() if v != claim]
-            if claim != "undecided"
-            else [c for c, v in checks.items() if v != lean]
-            or [c for c, v in checks.items() if v == "undecided"]
-        )
-        if failed_checks and failed_checks not in ("", "nan", "None"):
-            failed += [f.strip() for f in failed_checks.split(",") if f.strip()]
+            failed = []
+        robust_failed = [
+            f.strip()
+            for f in failed_checks.replace(";", ",").split(",")
+            if f.strip() and failed_checks not in ("nan", "None")
+        ]
+        if robust_failed:
+            failed = [c for c in failed if c != "robustness checks"]
+            failed += [f"robustness check '{f}'" for f in robust_failed]
         head = f"{name} ({n} decisions)"
         if claim in ("interest", "ideology"):
             other = "ideology" if claim == "interest" else "interest"
