@@ -39,7 +39,7 @@ def case():
 
 def test_agreeing_checks_give_a_verdict_with_its_numbers(case) -> None:
     f = actor_findings(
-        case, Fit([row("USSR", 0.97)]), Fit([row("USSR", 0.995)]), Sens({"USSR": 1.0})
+        case, Fit([row("USSR", 0.97)]), Fit([row("USSR", 0.996)]), Sens({"USSR": 1.0})
     )[0]
     assert f.claim == "interest" and not f.failed
     assert f.sentence.startswith("Soviet Union (12 decisions): interest outweighed ideology")
