@@ -332,22 +332,24 @@ class Section:
 
 
 class _Figures:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, formats: Sequence[str] | None = None):
+        from realpolitik.reports.figures import FORMATS
+
         self.folder = folder
+        self.formats = tuple(formats or FORMATS)
         self.saved: list[Any] = []
 
     def add(self, chart: Any) -> str:
         from realpolitik.reports.figures import save_chart
 
-        s = save_chart(chart, self.folder)
+        s = save_chart(chart, self.folder, self.formats)
         self.saved.append(s)
         svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
         return (
             f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
             f"<figcaption>{esc(s.caption)} Files: "
             + " · ".join(
-                f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>'
-                for fmt in ("svg", "pdf", "png")
+                f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>' for fmt in s.files
             )
             + ".</figcaption></figure>"
         )
@@ -915,6 +917,7 @@ def write_report(
     inputs: ReportInputs | None = None,
     progress: bool = False,
     store: Any = None,
+    figure_formats: Sequence[str] | None = None,
 ) -> Path:
     """Write OUT_DIR/report.html (self-contained) and OUT_DIR/figures/*.png|svg; return the
     HTML's path.
@@ -923,6 +926,8 @@ def write_report(
     Results in `inputs` are used as given; the others are computed with `n` paths and `seed`.
     `sensitivity_samples=0` leaves out the Sobol analysis; `alliances=None` includes the
     alliance study when its data directory holds every dataset (False: never, True: always).
+    `figure_formats` picks the files written per figure (default SVG, PDF and PNG; the SVG is
+    always written, the page inlines it); `store` is the run store for the simulations.
     """
     from realpolitik.errors import InputError
     from realpolitik.estimation.api import as_compiled
@@ -966,7 +971,7 @@ def write_report(
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
     run.headline_actor = res.headline_actor
     say("drawing the figures")
-    figs = _Figures(out / FIGURES_DIR)
+    figs = _Figures(out / FIGURES_DIR, figure_formats)
     from realpolitik.reports.findings import findings_section
     from realpolitik.reports.limitations import limitations_section
 
