@@ -54,7 +54,7 @@ def test_a_disagreeing_check_blocks_the_verdict_and_is_named(case) -> None:
     assert f.claim == "undecided" and f.failed == ["maximum likelihood"]
     assert "no verdict" in f.sentence and "maximum likelihood (0.75, short of 0.90)" in f.sentence
     assert "partial pooling" in f.sentence  # why the hierarchical model is surer
-    assert "The assumptions do not decide it" in f.sentence
+    assert "The assumption ranges do not stand in the way" in f.sentence
 
 
 def test_robustness_columns_are_one_more_check(case) -> None:
@@ -69,6 +69,12 @@ def test_robustness_columns_are_one_more_check(case) -> None:
     assert "robustness check 'leave-one-out'" in ussr.sentence
     assert "robustness check 'period split'" in ussr.sentence
     assert usa.claim == "interest" and "every check agrees" in usa.sentence
+
+
+def test_a_lean_towards_ideology_is_worded_as_such(case) -> None:
+    f = actor_findings(case, Fit([row("GMD", 0.2)]))[0]
+    assert f.claim == "undecided" and "leans towards ideology" in f.sentence
+    assert "maximum likelihood (0.20, above 0.10)" in f.sentence
 
 
 def test_unidentified_actor_gets_no_conclusion(case) -> None:

@@ -164,11 +164,12 @@ def actor_findings(
             for c in dict.fromkeys(failed):
                 if c in values:
                     v = values[c]
-                    described.append(
-                        f"{c} ({v:.2f}, short of {VERDICT_P:.2f})"
-                        if 1 - VERDICT_P < v < VERDICT_P
-                        else f"{c} ({v:.2f})"
-                    )
+                    if not 1 - VERDICT_P < v < VERDICT_P:
+                        described.append(f"{c} ({v:.2f})")
+                    elif lean == "interest":
+                        described.append(f"{c} ({v:.2f}, short of {VERDICT_P:.2f})")
+                    else:
+                        described.append(f"{c} ({v:.2f}, above {1 - VERDICT_P:.2f})")
                 else:
                     described.append(c)
             stand = ", ".join(described) or "the size of the record"
@@ -186,10 +187,10 @@ def actor_findings(
                     f"towards the other actors' (partial pooling); {n} decisions of its own do "
                     "not carry that certainty."
                 )
-            if s is not None and checks.get("assumption ranges") in ("interest", "ideology"):
+            if s is not None and checks.get("assumption ranges") == lean:
                 sentence += (
-                    " The assumptions do not decide it; the number of recorded decisions does: "
-                    "at any one setting the estimate is as uncertain as above."
+                    " The assumption ranges do not stand in the way: the point estimate leans "
+                    "the same way across them, and the uncertainty comes from the record itself."
                 )
         out.append(
             ActorFinding(actor, name, n, claim, sentence, checks, list(dict.fromkeys(failed)))
