@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 from rich.console import Console, Group
 from rich.table import Table
@@ -73,7 +74,7 @@ def out_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def cell(value: Any, floats: str) -> str:
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, float):
         return "n/a" if pd.isna(value) else floats.format(value)
