@@ -175,12 +175,13 @@ class FitSurface:
         if draws.shape[0] % chains:
             chains = 1
         w = draws.reshape(chains, draws.shape[0] // chains, *draws.shape[1:])
-        return from_dict(
+        tree = from_dict(
             {"posterior": {"w": w}},
             coords={"actor": [a.actor for a in self.actors], "term": list(self.terms)},
             dims={"w": ["actor", "term"]},
-            attrs={"case": self.case_id, "model": self.model, "seed": self.seed},
         )
+        tree.attrs.update({"case": self.case_id, "model": self.model, "seed": self.seed})
+        return tree
 
     def save_posterior(self, path: str | Path) -> Path:
         """Write the posterior to a netCDF file (`.nc`), atomically, for ArviZ."""

@@ -61,7 +61,8 @@ def limitation_sentences(
         if none:
             out.append(
                 f"Not identified: {', '.join(none)}. Too few decisions to estimate; in "
-                "simulations they choose among their options at random."
+                f"simulations {'they choose' if len(none) > 1 else 'it chooses'} among "
+                "the options at random."
             )
     out.append(
         "The counterfactuals change one thing and hold the rest fixed: the other actors keep "
