@@ -1,8 +1,10 @@
-"""The report and the explorer in headless Chromium (Debian's `chromium` package).
+"""The report and the explorer in headless Chromium (Debian's `chromium` package), on a
+desktop (1400 px) and a phone (390 px) screen.
 
-No console errors, every figure rendered at a non-zero size, no request leaves the page, a
-weight change alters the shown distribution, an invalid case file shows the CLI's error lines.
-Screenshots go to test-artifacts/ at the repository root.
+No console errors, no horizontal overflow, every figure rendered at a non-zero size, no
+request leaves the page, a weight change alters the shown distribution and shows its
+difference from the baseline, an invalid case file shows the CLI's error lines. Screenshots
+go to test-artifacts/ at the repository root.
 """
 
 from __future__ import annotations
@@ -58,13 +60,27 @@ class Watch:
         page.on("request", lambda r: self.requests.append(r.url))
 
 
-@pytest.fixture()
-def page(browser: Any) -> Iterator[tuple[Any, Watch]]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+WIDTHS = {"desktop": 1400, "phone": 390}
+
+
+@pytest.fixture(params=sorted(WIDTHS))
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, Watch]]:
+    width = WIDTHS[request.param]
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
     pg = ctx.new_page()
+    pg.screen_name = request.param  # type: ignore[attr-defined]
     watch = Watch(pg)
     yield pg, watch
     ctx.close()
+
+
+def no_horizontal_overflow(pg: Any) -> None:
+    """Nothing wider than the screen: the page does not scroll sideways (tables may scroll
+    inside their own box)."""
+    widths = pg.evaluate(
+        "() => [document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
+    )
+    assert max(widths[:2]) <= widths[2], f"page is {max(widths[:2])} px wide on {widths[2]} px"
 
 
 def test_report_opens_offline_with_every_figure(page: tuple[Any, Watch], tmp_path: Path) -> None:
@@ -85,10 +101,16 @@ def test_report_opens_offline_with_every_figure(page: tuple[Any, Watch], tmp_pat
     pg.wait_for_selector(".tip-box", state="visible")
     assert pg.inner_text(".tip-box").strip()
     assert pg.locator("script").count() == 1  # the page's own; nothing injected
+    first = pg.locator("main section").first
+    assert first.get_attribute("id") == "findings"
+    sentences = first.locator("ul.findings li").all_inner_texts()
+    assert sentences and all(any(ch.isdigit() for ch in s) for s in sentences)
+    no_horizontal_overflow(pg)
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    name = pg.screen_name
+    pg.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
     pg.locator('figure[data-figure="timeline"]').screenshot(
-        path=str(ARTIFACTS / "report-timeline.png")
+        path=str(ARTIFACTS / f"report-timeline-{name}.png")
     )
     assert watch.errors == []
     assert [u for u in watch.requests if not u.startswith(("file:", "data:"))] == []
@@ -128,8 +150,18 @@ def test_explorer_weights_change_the_distribution(page: tuple[Any, Watch], explo
     after = pg.inner_text("#outcomes") + pg.inner_text("#decisions")
     assert after != before
     assert "--weight USSR.ideology=" in pg.inner_text("#command")
+    # baseline and current side by side, with the change and its Monte Carlo error
+    outcome = pg.locator("#outcomes .row").first
+    assert outcome.locator(".pair-row").count() == 2
+    text = outcome.inner_text()
+    assert "→" in text and "change" in text and "±" in text and "Monte Carlo" in text
+    # the strengths beside the sliders follow the weights
+    strengths = pg.locator('[data-strengths="USSR"]')
+    assert strengths.locator(".srow").count() == 2
+    assert "strength" in strengths.inner_text()
+    no_horizontal_overflow(pg)
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+    pg.screenshot(path=str(ARTIFACTS / f"explorer-{pg.screen_name}.png"), full_page=True)
     assert watch.errors == []
     assert all(u.startswith(explorer) or u.startswith("data:") for u in watch.requests)
 
@@ -156,7 +188,8 @@ def test_explorer_shows_the_errors_of_an_invalid_case(
     shown = pg.locator("#problem-list li").all_inner_texts()
     assert shown == expected
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / "explorer-invalid-case.png"))
+    no_horizontal_overflow(pg)
+    pg.screenshot(path=str(ARTIFACTS / f"explorer-invalid-case-{pg.screen_name}.png"))
     # a valid file opened the same way replaces the case and clears the errors
     pg.set_input_files(
         "#case-file",

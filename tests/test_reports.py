@@ -30,6 +30,7 @@ HOSTILE_LABEL = "Refuse <img src=x onerror=alert(2)> & back the CCP ($5 bn)"
 SEED = 7
 N = 400
 CASE_FIGURES = (
+    "strengths",
     "timeline",
     "weights",
     "decomposition",
@@ -37,7 +38,7 @@ CASE_FIGURES = (
     "counterfactual",
     "sensitivity",
 )
-ALLIANCE_FIGURES = ("alliance_network", "alliance_coefficients")
+ALLIANCE_FIGURES = ("regime_distance", "alliance_network", "alliance_coefficients")
 
 
 def hostile_text() -> str:
@@ -132,12 +133,54 @@ def fake_edges(seed: int = 0) -> dict[str, pd.DataFrame]:
     return out
 
 
+def fake_regimes(seed: int = 0) -> dict[str, Any]:
+    """Stands in for `alliance_regimes.decade_networks()` and `regime_distance()`."""
+    from realpolitik.reports.alliance_regimes import regime_type
+
+    rng = np.random.default_rng(seed)
+    networks = {}
+    for decade in ("1900s", "1950s", "2000s"):
+        codes = np.sort(rng.choice(np.arange(2, 990), size=16, replace=False))
+        pairs = {tuple(sorted(rng.choice(codes, 2, replace=False))) for _ in range(20)}
+        edges = pd.DataFrame(
+            [
+                {
+                    "ccode1": int(a),
+                    "ccode2": int(b),
+                    "years": int(rng.integers(1, 10)),
+                    "pledge": str(rng.choice(["defence", "consultation", "non-aggression"])),
+                }
+                for a, b in sorted(pairs)
+            ]
+        )
+        scores = np.where(rng.random(len(codes)) < 0.1, np.nan, rng.uniform(-10, 10, len(codes)))
+        nodes = pd.DataFrame({"ccode": codes, "name": [f"S{c}" for c in codes], "polity2": scores})
+        nodes["regime"] = [regime_type(v) for v in nodes["polity2"]]
+        nodes["degree"] = rng.integers(1, 6, len(codes))
+        networks[decade] = {"edges": edges, "nodes": nodes}
+    years = np.arange(1816, 2018)
+    distance = pd.DataFrame(
+        {
+            "year": years,
+            "allied": 4 + rng.normal(0, 0.3, len(years)),
+            "not_allied": 6 + rng.normal(0, 0.3, len(years)),
+            "allied_pairs": 50,
+            "states": 60,
+        }
+    )
+    return {"networks": networks, "distance": distance}
+
+
 def write_hostile_report(folder: Path) -> Path:
     from realpolitik.reports.html import ReportInputs, write_report
 
     case_file = folder / "hostile case.yaml"
     case_file.write_text(hostile_text(), encoding="utf-8")
-    inputs = ReportInputs(alliances=FakeAllianceFit(SEED), alliance_edges=fake_edges(SEED))
+    inputs = ReportInputs(
+        alliances=FakeAllianceFit(SEED),
+        alliance_edges=fake_edges(SEED),
+        alliance_regimes=fake_regimes(SEED),
+    )
     return write_report(
         case_file,
         folder / "out",
@@ -166,6 +209,7 @@ def page(report: Path) -> str:
 def test_every_figure_is_written_as_png_and_svg(report: Path) -> None:
     figures = report.parent / "figures"
     for name in CASE_FIGURES + ALLIANCE_FIGURES:
+        assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-", name
         png, svg = figures / f"{name}.png", figures / f"{name}.svg"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert png.stat().st_size > 5_000, name
@@ -177,7 +221,9 @@ def test_every_figure_is_written_as_png_and_svg(report: Path) -> None:
 def test_figures_alone(tmp_path: Path) -> None:
     """The figure functions work on their own, for notebooks and papers."""
     from realpolitik.estimation.api import as_compiled, fit
+    from realpolitik.reports import alliance_regimes as R
     from realpolitik.reports import figures as F
+    from realpolitik.reports.findings import strengths_chart
 
     comp = as_compiled(parse(template_text()))
     res = fit(comp, seed=SEED)
@@ -188,6 +234,9 @@ def test_figures_alone(tmp_path: Path) -> None:
         F.decomposition_chart(dec, F.decision_numbers(comp.case)),
         F.alliance_network_chart(fake_edges(1)),
         F.alliance_coef_chart(FakeAllianceFit(1).to_frame()),
+        strengths_chart(comp.case, [("maximum likelihood", res)]),
+        R.network_chart(fake_regimes(1)["networks"]),
+        R.distance_chart(fake_regimes(1)["distance"]),
     ):
         saved = F.save_chart(chart, tmp_path)
         assert saved.png.stat().st_size > 0 and saved.svg.stat().st_size > 0
@@ -204,7 +253,68 @@ def test_circle_layout_is_ordered_by_code() -> None:
     assert pos[2] == pytest.approx((0.0, 1.0))
 
 
+def test_time_axis_is_proportional_with_cut_stretches() -> None:
+    from realpolitik.reports.figures import TimeAxis
+
+    axis = TimeAxis.for_times([1926.0, 1927.0, 1945.0, 1946.0, 1948.0, 1950.0])
+    assert len(axis.breaks) == 1 and axis.breaks[0][0] < 1930 < axis.breaks[0][1]
+    # to scale within a stretch, cut across the break
+    assert axis.x(1950.0) - axis.x(1946.0) == pytest.approx(4.0)
+    assert axis.x(1927.0) - axis.x(1926.0) == pytest.approx(1.0)
+    assert axis.x(1945.0) - axis.x(1927.0) < 18.0 / 3
+    xs = [axis.x(t) for t in (1926.0, 1927.0, 1945.0, 1946.0, 1950.0)]
+    assert xs == sorted(xs)
+
+
+def test_sensitivity_grid_stays_inside_its_axes() -> None:
+    from realpolitik.reports import figures as F
+
+    idx = pd.DataFrame(
+        {
+            "output": ["verdict:USSR"] * 3 + ["outcome:o"] * 3,
+            "assumption": ["a", "b", "c"] * 2,
+            "S1": [0.5, 0.1, -0.2, 0.3, 0.0, 0.0],
+            "S1_conf": [0.9, 0.2, 0.5, 0.1, 0.1, 0.1],
+            "ST": [1.7, 0.2, 0.04, 0.6, 0.0, 0.01],
+            "ST_conf": [2.0, 0.1, 0.05, 0.1, 0.01, 0.01],
+        }
+    )
+    chart = F.sensitivity_chart(idx)
+    ax = chart.figure.axes[0]
+    chart.figure.canvas.draw()
+    bbox = ax.get_window_extent()
+    for text in ax.texts:
+        assert bbox.contains(*text.get_window_extent().get_points().mean(axis=0)), text
+    assert any(t.get_text().startswith(">1") for t in ax.texts)  # noise said, not plotted
+
+
 # ---- the HTML file ------------------------------------------------------------------------------
+
+
+def test_the_report_opens_with_findings_in_sentences(page: str) -> None:
+    import html
+
+    sections = re.findall(r'<section id="([^"]+)">', page)
+    assert sections[:2] == ["findings", "limitations"]
+    body = re.search(r'<section id="findings">(.*?)</section>', page, re.S).group(1)
+    items = [
+        html.unescape(re.sub(r"<[^>]+>", "", i))
+        for i in re.findall(r"<li[^>]*>(.*?)</li>", body, re.S)
+    ]
+    actors = [i for i in items if "decision" in i]
+    assert actors, "no sentence per actor"
+    for sentence in actors:
+        assert sentence.rstrip().endswith("."), sentence
+        assert re.search(r"\d", sentence), sentence  # every sentence quotes its numbers
+    assert any(re.search(r"0\.\d\d", s) for s in actors)
+    assert "90%" in body  # the one interval level, stated
+    assert any("Era 1946-1989" in i for i in items)  # the large-N study
+    assert any("closer in regime" in i for i in items)
+    limits = re.search(r'<section id="limitations">(.*?)</section>', page, re.S).group(1)
+    assert "recorded decisions" in limits and "counterfactuals" in limits
+
+
+# ---- the HTML file (continued) ------------------------------------------------------------------
 
 
 def test_html_is_self_contained(page: str) -> None:

@@ -502,13 +502,13 @@ def test_counterfactual_null_and_strong_worlds(case: tuple[Compiled, pd.DataFram
     # a world that changes nothing: an assumption set to its own default
     a0 = comp.assumption_ids[0]
     same = World(assumptions={a0: float(comp.theta0[0])}, name="same")
-    null = counterfactual(comp, same, n=8000, seed=2)
+    null = counterfactual(comp, same, n=8000, seed=2).compare()
     assert not null["beyond_mc_error"].any()
     assert (null["difference"].abs() <= Z_MC * null["mc_se"] + 1e-12).all()
     assert {"baseline", "counterfactual", "difference", "mc_se", "beyond_mc_error"} <= set(null)
     # a strong world: force the most decisive alternative
     world, j = decisive_world(comp, w)
-    strong = counterfactual(comp, world, n=8000, seed=2)
+    strong = counterfactual(comp, world, n=8000, seed=2).compare()
     assert strong["beyond_mc_error"].iloc[j], strong
     assert abs(strong["difference"].iloc[j]) > Z_MC * strong["mc_se"].iloc[j]
     shift = strong.attrs["choices"]
@@ -929,7 +929,9 @@ def test_counterfactual_baseline_is_the_baseline() -> None:
     `simulate` gives for the record's world with the same seed."""
     comp = mini()
     world = World(assumptions={"hostility_ar": 0.9}, name="more hostile")
-    table = counterfactual(comp, world, n=3000, seed=6)
+    result = counterfactual(comp, world, n=3000, seed=6)
+    table = result.compare()
+    assert result.baseline is not None and result.world.name == "more hostile"
     base = simulate(comp, n=3000, seed=6, store=False).outcomes
     np.testing.assert_array_equal(table["baseline"].to_numpy(), base["frequency"].to_numpy())
     alt = simulate(comp, n=3000, seed=6, world=world, store=False).outcomes

@@ -1,45 +1,98 @@
 """realpolitik: when states choose sides, does ideology or national interest decide?
 
-Data in (`realpolitik.scenario`, `realpolitik.alliances`), model (`realpolitik.model`),
-estimation (`realpolitik.estimation`), simulation (`realpolitik.simulation`), reports out
+The top-level API, for notebooks (as `import statsmodels.api as sm`)::
+
+    import realpolitik as rp
+    case = rp.load_case("east-asia-1945")
+    res = rp.fit(case)                     # FitResults: params, bse, pvalues, conf_int(), llf,
+    res.summary()                          #   nobs, summary(), verdict_frame(), ...
+    sim = rp.simulate(case, n=10_000, seed=0)
+    cf = rp.counterfactual(case, rp.World(weights={"USSR": {"ideology": 3.0}}), seed=0)
+    cf.compare()                           # outcomes against the baseline, with MC error
+    rp.tables(case)["decisions"]           # the case as tidy frames
+    rp.sensitivity(case, base_samples=64, draws=32).matters()
+    rp.evaluate(case)                      # out-of-sample evaluation
+
+Each name is the function or class itself (`rp.fit is realpolitik.estimation.api.fit`), imported
+on first use so that `import realpolitik` stays light. Packages: data in
+(`realpolitik.scenario`, `realpolitik.alliances`), model (`realpolitik.model`), estimation
+(`realpolitik.estimation`), simulation (`realpolitik.simulation`), reports out
 (`realpolitik.reports`).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from realpolitik.scenario.schema import Case
+    from realpolitik.estimation.api import fit
+    from realpolitik.estimation.evaluation import evaluate
+    from realpolitik.estimation.results import FitResults
+    from realpolitik.scenario.loader import load_case
+    from realpolitik.scenario.tables import tables
+    from realpolitik.simulation.api import SimulationResult, World, counterfactual, simulate
+    from realpolitik.simulation.sensitivity import SensitivityResult, sensitivity
+    from realpolitik.summary import Summary
 
-__all__ = ["load_case", "fit", "simulate", "counterfactual", "__version__"]
+# public name -> "module:attribute"
+_EXPORTS: dict[str, str] = {
+    "load_case": "realpolitik.scenario.loader:load_case",
+    "fit": "realpolitik.estimation.api:fit",
+    "simulate": "realpolitik.simulation.api:simulate",
+    "counterfactual": "realpolitik.simulation.api:counterfactual",
+    "World": "realpolitik.simulation.api:World",
+    "tables": "realpolitik.scenario.tables:tables",
+    "sensitivity": "realpolitik.simulation.sensitivity:sensitivity",
+    "evaluate": "realpolitik.estimation.evaluation:evaluate",
+    "FitResults": "realpolitik.estimation.results:FitResults",
+    "SimulationResult": "realpolitik.simulation.api:SimulationResult",
+    "SensitivityResult": "realpolitik.simulation.sensitivity:SensitivityResult",
+    "Summary": "realpolitik.summary:Summary",
+}
+
+__all__ = [
+    "load_case",
+    "fit",
+    "simulate",
+    "counterfactual",
+    "World",
+    "tables",
+    "sensitivity",
+    "evaluate",
+    "FitResults",
+    "SimulationResult",
+    "SensitivityResult",
+    "Summary",
+    "__version__",
+]
 
 
-def load_case(name_or_path: str) -> Case:
-    """Load and validate a built-in case by name or a scenario file by path."""
-    from realpolitik.scenario.loader import load_case as _load
-
-    return _load(name_or_path)
-
-
-def fit(case: Any, **kwargs: Any) -> Any:
-    """Estimate each actor's weights on ideology and interest; see `realpolitik.estimation.fit`."""
-    from realpolitik.estimation.api import fit as _fit
-
-    return _fit(case, **kwargs)
-
-
-def simulate(case: Any, **kwargs: Any) -> Any:
-    """Replay a case forward; see `realpolitik.simulation.api.simulate`."""
-    from realpolitik.simulation.api import simulate as _simulate
-
-    return _simulate(case, **kwargs)
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'realpolitik' has no attribute '{name}'")
+    module_name, attr = target.split(":")
+    try:
+        value = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        if name != "evaluate":
+            raise
+        value = _missing(name, exc)  # out-of-sample evaluation lands in its own module
+    globals()[name] = value
+    return value
 
 
-def counterfactual(case: Any, **kwargs: Any) -> Any:
-    """Compare a changed world against the baseline; see `realpolitik.simulation.api`."""
-    from realpolitik.simulation.api import counterfactual as _cf
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
-    return _cf(case, **kwargs)
+
+def _missing(name: str, exc: Exception) -> Any:
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"realpolitik.{name} is not available in this build ({exc})")
+
+    unavailable.__name__ = name
+    unavailable.__doc__ = f"Not available in this build: {exc}"
+    return unavailable

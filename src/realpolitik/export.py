@@ -5,8 +5,10 @@ The file appears complete or not at all: it is written beside its target and ren
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -159,6 +161,8 @@ def for_stata(
         s = df[col].reset_index(drop=True)
         if pd.api.types.is_bool_dtype(s):
             s = s.astype("Int8" if s.isna().any() else "int8")
+        elif s.dtype == object and len(s) and s.map(lambda v: isinstance(v, dt.date)).all():
+            s = pd.to_datetime(s)
         elif pd.api.types.is_string_dtype(s) or s.dtype == object:
             s = s.astype("object").where(s.notna(), "").astype(str)
         elif pd.api.types.is_datetime64_any_dtype(s):
@@ -197,7 +201,7 @@ def write_table(
 
     `.dta` (Stata 14+, format 118) carries `labels` as variable labels, `value_labels` as
     value labels (e.g. {"atop_any": {0: "no", 1: "yes"}}; a boolean column gets
-    {0: "false", 1: "true"} unless given) and `data_label` as the data label, each cut to
+    {0: "no", 1: "yes"} unless given) and `data_label` as the data label, each cut to
     Stata's 80 characters. A column whose name Stata cannot hold is renamed by `stata_name`
     and its original name is put in front of its variable label, so the mapping travels with
     the file; two columns that would share a name are an error. Parquet keeps the labels as
@@ -219,7 +223,7 @@ def write_table(
         )
     for col in frame.columns:
         if pd.api.types.is_bool_dtype(frame[col]) and str(col) not in vlabels:
-            vlabels[str(col)] = {0: "false", 1: "true"}
+            vlabels[str(col)] = {0: "no", 1: "yes"}
 
     def write(tmp: Path) -> None:
         if ext == ".csv":
@@ -240,11 +244,19 @@ def write_table(
             else:
                 frame.to_parquet(tmp, index=False)
         elif ext == ".dta":
+            from realpolitik.labels import column_labels
+
             data, renamed = for_stata(frame, vlabels)
+            if renamed:
+                pairs = ", ".join(f"'{old}' -> {new}" for old, new in renamed.items())
+                warnings.warn(
+                    f"{target}: Stata names for {pairs} (see docs/export.md)", stacklevel=3
+                )
+            every = column_labels(frame, labels)  # a label for every column
             var_labels: dict[str, str] = {}
             for col in frame.columns:
                 name = renamed.get(str(col), str(col))
-                text = labels.get(str(col), "")
+                text = every.get(str(col), "")
                 if str(col) in renamed:
                     text = f"[{col}] {text}".strip()
                 if text:
@@ -255,6 +267,7 @@ def write_table(
                 if pd.api.types.is_integer_dtype(data[renamed.get(c, c)])
                 or pd.api.types.is_float_dtype(data[renamed.get(c, c)])
             }
+            dates = {c: "td" for c in data if pd.api.types.is_datetime64_any_dtype(data[c])}
             data.to_stata(
                 tmp,
                 write_index=False,
@@ -262,6 +275,7 @@ def write_table(
                 variable_labels=var_labels or None,
                 value_labels=vl or None,
                 data_label=_stata_label(data_label) if data_label else None,
+                convert_dates=dates or None,
             )
         else:
             frame.to_json(tmp, orient="records", indent=2, date_format="iso")

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from realpolitik.commands.common import console, dump_json, err_console
+from realpolitik.commands.output import Output, format_option
 from realpolitik.errors import InputError, Problem
 from realpolitik.export import atomic_write
 from realpolitik.scenario.loader import builtin_names, load, parse, template_text
@@ -21,31 +22,55 @@ def case() -> None:
 
 
 @case.command("list")
-def list_cases() -> None:
+@format_option
+def list_cases(fmt: str, as_json: bool) -> None:
     """The built-in cases."""
-    table = Table(title="built-in cases", title_justify="left")
-    for col in ("case", "title", "span", "actors", "decisions"):
-        table.add_column(col)
+    import pandas as pd
+
+    rows = []
     for name in builtin_names():
         c = load(name).case
-        table.add_row(
-            name,
-            c.title,
-            f"{c.span.start.year}-{c.span.end.year}",
-            str(len(c.actors)),
-            str(len(c.decisions)),
+        rows.append(
+            {
+                "case": name,
+                "title": c.title,
+                "span": f"{c.span.start.year}-{c.span.end.year}",
+                "actors": len(c.actors),
+                "decisions": len(c.decisions),
+            }
         )
-    console.print(table)
+    out = Output(fmt, as_json)
+    frame = pd.DataFrame(rows, columns=["case", "title", "span", "actors", "decisions"])
+    if out.is_json:
+        out.json(rows)
+        return
+    out.table(frame, title="built-in cases", primary=True)
 
 
 @case.command("show")
 @click.argument("case_ref", metavar="CASE|PATH")
-@click.option("--json", "as_json", is_flag=True, help="The whole case as JSON, for machines.")
-def show(case_ref: str, as_json: bool) -> None:
-    """A readable, cited timeline of a case."""
+@format_option
+def show(case_ref: str, fmt: str, as_json: bool) -> None:
+    """A readable, cited timeline of a case (--format json: the whole case, for machines)."""
     loaded = load(case_ref)
     c = loaded.case
-    if as_json:
+    if fmt in ("csv", "markdown", "latex"):
+        import pandas as pd
+
+        rows = [
+            {
+                "date": format_date(r),
+                "kind": r["kind"],
+                "actor": r["actor_name"],
+                "what": r["title"],
+                "chosen": r["chosen"] or "",
+                "sources": "; ".join(r["cite"]),
+            }
+            for r in timeline(c)
+        ]
+        Output(fmt).table(pd.DataFrame(rows), title=f"{c.title}: timeline", primary=True)
+        return
+    if as_json or fmt == "json":
         data = c.model_dump(mode="json", by_alias=True)
         data["timeline"] = [
             {**row, "date": str(row["date"]), "end": str(row["end"]) if row["end"] else None}
@@ -215,6 +240,8 @@ def agreement_cmd(first: str, second: str, as_json: bool, out: str | None) -> No
         console.print(rich_table(result.disagreements, title="disagreements"))
     else:
         console.print("the two codings agree on every option")
+
+
 @case.command("upgrade")
 @click.argument("case_ref", metavar="CASE|PATH")
 @click.option(

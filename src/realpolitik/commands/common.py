@@ -8,16 +8,16 @@ from typing import Any
 
 import click
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 from realpolitik import limits
+from realpolitik.commands.defaults import DEFAULT_CASE
+from realpolitik.commands.output import make_console, render_table
 from realpolitik.export import write_table
 
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True)
+console = make_console()
+err_console = make_console(stderr=True)
 
-DEFAULT_CASE = "east-asia-1945"
+__all__ = ["DEFAULT_CASE", "console", "err_console", "write_option_table", "rich_table"]
 
 # ---- bounded numeric options (limits in realpolitik.limits), checked before any work --------
 
@@ -111,25 +111,18 @@ def scheduler_address(ctx: Any, param: Any, value: str | None) -> str | None:
     return text
 
 
-def write_option_table(frame: pd.DataFrame, path: str | None) -> None:
-    """Write the table a --csv option names (format by extension) and say where."""
+def write_option_table(
+    frame: pd.DataFrame, path: str | None, data_label: str | None = None
+) -> None:
+    """Write the table an --out option names (format by extension; a .dta is labelled) and
+    say where."""
     if path:
-        err_console.print(f"wrote {write_table(frame, path)}")
+        err_console.print(f"wrote {write_table(frame, path, data_label=data_label)}")
 
 
-def rich_table(frame: pd.DataFrame, title: str = "", floats: str = "{:.3f}") -> Table:
-    table = Table(title=title, show_lines=False, title_justify="left")
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for _, row in frame.iterrows():
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append("n/a" if pd.isna(v) else floats.format(v))
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
-    return table
+def rich_table(frame: pd.DataFrame, title: str = "", floats: str = "{:.3f}") -> Any:
+    """The frame as a table fitted to the terminal width (stacked when it cannot fit)."""
+    return render_table(frame, title, floats, console.width)
 
 
 def dump_json(obj: Any) -> None:

@@ -6,16 +6,15 @@ import click
 import numpy as np
 import pandas as pd
 
+from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
     SEED,
     STEPS,
-    console,
-    dump_json,
     progress_enabled,
-    rich_table,
     write_option_table,
 )
+from realpolitik.commands.output import Output, format_option, out_option
 from realpolitik.errors import InputError
 
 TABLES = {
@@ -130,80 +129,115 @@ def tests_table(res) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def print_fit(res, per_model: pd.DataFrame | None) -> None:
-    console.print(
-        rich_table(
-            verdict_table(res, per_model),
-            title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
-        )
+def print_fit(res, per_model: pd.DataFrame | None, out: Output | None = None) -> None:
+    out = out or Output("table")
+    out.table(
+        verdict_table(res, per_model),
+        title=f"revealed weights: {res.case_id} ({res.model} model, {res.method})",
+        primary=True,
     )
     robust = robustness_table(res)
     if not robust.empty:
-        console.print(
-            rich_table(
-                robust,
-                title="robustness: each check's number (probability, share of settings or "
-                "Holm-adjusted p) and its own verdict; the verdict needs all to agree",
-                floats="{:.2f}",
-            )
+        out.table(
+            robust,
+            title="robustness: each check's number (probability, share of settings or "
+            "Holm-adjusted p) and its own verdict; the verdict needs all to agree",
+            floats="{:.2f}",
         )
     vf = res.verdict_frame()
     for _, r in vf.iterrows():
         if r.get("failed_checks"):
-            console.print(
-                f"{r['actor']}: {r['verdict']}; checks that disagree: {r['failed_checks']}"
-            )
+            out.note(f"{r['actor']}: {r['verdict']}; checks that disagree: {r['failed_checks']}")
         if r.get("checks_not_run") and r["checks_not_run"] != "all":
-            console.print(f"{r['actor']}: checks not run: {r['checks_not_run']}")
+            out.note(f"{r['actor']}: checks not run: {r['checks_not_run']}")
     tests = tests_table(res)
     if not tests.empty:
-        console.print(
-            rich_table(
-                tests,
-                title="Vuong (Schwarz-corrected) and Clarke tests: ideology-only vs "
-                "interest-only (scale-free)",
-                floats="{:.3g}",
-            )
+        out.table(
+            tests,
+            title="Vuong (Schwarz-corrected) and Clarke tests: ideology-only vs "
+            "interest-only (scale-free)",
+            floats="{:.3g}",
         )
     if res.family:
         f = res.family
-        console.print(
+        out.note(
             f"actors tested: {f['actors_tested']}; p-values Holm-adjusted across them; under a "
             f"true tie the probability rule alone would give "
             f"{f['expected_false_verdicts_under_tie']:.1f} false verdict(s) on average"
         )
     if res.periods:
-        console.print(
-            rich_table(
-                res.periods["comparison"],
-                title=f"constant vs changing weights (breaks: {', '.join(res.settings['breaks'])})",
-            )
+        out.table(
+            res.periods["comparison"],
+            title=f"constant vs changing weights (breaks: {', '.join(res.settings['breaks'])})",
         )
-        console.print(rich_table(res.periods["weights"], title="weights by period"))
-    console.print(f"log-likelihood {res.llf:.3f} ({res._llf_label()})")
+        out.table(res.periods["weights"], title="weights by period")
+    out.note(f"log-likelihood {res.llf:.3f} ({res._llf_label()})")
     if res.comparison is not None:
         who = res.settings.get("actor") or "all actors"
-        console.print(rich_table(res.comparison, title=f"model comparison ({who})"))
+        out.table(res.comparison, title=f"model comparison ({who})")
+    if res.method == "bayes":
+        print_diagnostics(res, out)
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        out.note(f"[yellow]warning:[/yellow] {w}")
+
+
+def diagnostics_table(res) -> pd.DataFrame:
+    """R-hat and effective sample size of every weight of a Bayesian fit."""
+    rows = []
+    for a in res.actors:
+        if a.rhat is None:
+            continue
+        for j, t in enumerate(res.terms):
+            rows.append(
+                {"actor": a.actor, "term": t, "rhat": float(a.rhat[j]), "ess": float(a.ess[j])}
+            )
+    return pd.DataFrame(rows)
+
+
+def print_diagnostics(res, out: Output) -> None:
+    diag = diagnostics_table(res)
+    if diag.empty:
+        return
+    out.note(
+        f"MCMC: {res.settings.get('chains', 4)} ensembles; max R-hat "
+        f"{diag['rhat'].max():.3f} (limit 1.01), min effective sample size "
+        f"{diag['ess'].min():,.0f} (limit 400)"
+    )
+    out.table(diag, title="MCMC diagnostics (R-hat, effective sample size)", floats="{:.3f}")
 
 
 @click.command()
 @click.argument("case_refs", metavar="[CASE|PATH]...", nargs=-1)
-@click.option("--actor", help="Fit one actor only.")
+@click.option("--actor", metavar="ACTOR", help="Fit one actor only (an actor id of the case).")
 @click.option(
     "--model",
     type=click.Choice(["full", "ideology", "interest", "components"]),
     default="full",
     show_default=True,
-)
-@click.option("--method", type=click.Choice(["mle", "bayes"]), default="mle", show_default=True)
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for draws and MCMC.")
-@click.option(
-    "--steps", type=STEPS, default=3000, show_default=True, help="MCMC steps per chain (bayes)."
+    help="Terms of the utility: ideology + interest (full), one of them, or interest's parts.",
 )
 @click.option(
-    "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."
+    "--method",
+    type=click.Choice(["mle", "bayes"]),
+    default="mle",
+    show_default=True,
+    help="Maximum likelihood (Firth-penalised when needed) or hierarchical Bayes (emcee).",
+)
+@click.option(
+    "--seed", type=SEED, default=defaults.SEED, show_default=True, help="Seed for draws and MCMC."
+)
+@click.option(
+    "--steps",
+    type=STEPS,
+    default=defaults.MCMC_STEPS,
+    show_default=True,
+    help="MCMC steps per chain (bayes); half are burn-in.",
+)
+@click.option(
+    "--assume",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Set an assumption to VALUE instead of its default (repeatable).",
 )
 @click.option(
     "--checks",
@@ -215,8 +249,8 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 )
 @click.option(
     "--check-steps",
-    type=int,
-    default=3000,
+    type=STEPS,
+    default=defaults.MCMC_STEPS,
     show_default=True,
     help="MCMC steps per chain for each Bayesian check fit.",
 )
@@ -235,16 +269,13 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     metavar="FILE",
     help="Also fit under another coding of the options; verdicts side by side (repeatable).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option(
-    "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
-)
+@out_option("--table")
 @click.option(
     "--table",
     type=click.Choice(sorted(TABLES)),
     default="verdict",
     show_default=True,
-    help="Which table --csv writes (and prints, besides the verdict).",
+    help="Which table --out writes and --format csv prints (and prints, besides the verdict).",
 )
 @click.option(
     "--same",
@@ -252,6 +283,12 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
     metavar="ID=ID,...",
     help="With several cases: actor ids that are one actor (pooled across cases).",
 )
+@click.option(
+    "--posterior",
+    metavar="FILE.nc",
+    help="Bayes: write the posterior draws to a netCDF file for ArviZ.",
+)
+@format_option
 def fit(
     case_refs: tuple[str, ...],
     actor: str | None,
@@ -264,10 +301,13 @@ def fit(
     check_steps: int,
     breaks: tuple[str, ...],
     coding: tuple[str, ...],
-    as_json: bool,
-    csv: str | None,
+    out: str | None,
+    csv_alias: str | None,
     table: str,
     same: tuple[str, ...],
+    posterior: str | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Estimate each actor's weights on ideology and interest, with the verdict.
 
@@ -285,8 +325,8 @@ def fit(
             steps=steps,
             actor=actor,
             assume=assume,
-            as_json=as_json,
-            csv=csv,
+            as_json=as_json or fmt == "json",
+            csv=out or csv_alias,
         )
         return
     if same:
@@ -296,6 +336,11 @@ def fit(
     from realpolitik.estimation.api import fit as do_fit
     from realpolitik.estimation.compare import per_actor_predictions
 
+    if posterior and method != "bayes":
+        raise InputError("--posterior: only a Bayesian fit has a posterior; add --method bayes")
+    if posterior and not posterior.lower().endswith(".nc"):
+        raise InputError(f"--posterior: expected a file ending in .nc, got '{posterior}'")
+    o = Output(fmt, as_json)
     comp = as_compiled(case_ref)
     assumptions = parse_assignments(assume, "--assume")
     res = do_fit(
@@ -310,11 +355,19 @@ def fit(
         checks=checks,
         check_steps=check_steps,
         breaks=list(breaks) if breaks else None,
-        progress=progress_enabled() and not as_json,
+        progress=progress_enabled() and not o.is_json,
     )
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)
-    write_option_table(chosen, csv)
+    write_option_table(
+        chosen,
+        out or csv_alias,
+        data_label=f"realpolitik fit {res.case_id}: {table} ({res.model}, {res.method})",
+    )
+    if posterior:
+        from realpolitik.commands.common import err_console
+
+        err_console.print(f"wrote {res.save_posterior(posterior)}")
     by_coding = None
     if coding:
         from realpolitik.estimation.codings import verdicts_by_coding
@@ -329,8 +382,8 @@ def fit(
             steps=steps,
             assumptions=assumptions,
         )
-    if as_json:
-        dump_json(
+    if o.is_json:
+        o.json(
             {
                 "case": res.case_id,
                 "model": res.model,
@@ -354,13 +407,17 @@ def fit(
                 else None,
                 "predicted_by_model": per_model.to_dict("records"),
                 "decomposition": res.decomposition().to_dict("records"),
+                "diagnostics": diagnostics_table(res).to_dict("records"),
                 "warnings": res.warnings,
                 "by_coding": by_coding.to_dict("records") if by_coding is not None else None,
             }
         )
         return
-    print_fit(res, per_model)
+    if o.fmt == "csv":
+        o.table(chosen, primary=True)
+        return
+    print_fit(res, per_model, o)
     if by_coding is not None:
-        console.print(rich_table(by_coding, title="verdict under each coding", floats="{:.2f}"))
+        o.table(by_coding, title="verdict under each coding", floats="{:.2f}")
     if table not in ("verdict", "comparison", "robustness", "tests", "periods"):
-        console.print(rich_table(chosen, title=f"{table} ({res.model} model, {res.method})"))
+        o.table(chosen, title=f"{table} ({res.model} model, {res.method})")

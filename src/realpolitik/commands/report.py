@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
     DRAWS,
@@ -14,6 +15,7 @@ from realpolitik.commands.common import (
     err_console,
     progress_enabled,
 )
+from realpolitik.commands.simulate import store_arg, store_options
 
 
 @click.command()
@@ -21,25 +23,36 @@ from realpolitik.commands.common import (
 @click.option(
     "--out",
     "out",
-    default="realpolitik-report",
+    default=defaults.REPORT_FOLDER,
     show_default=True,
-    help="Report folder: report.html and figures/ (PNG and SVG).",
+    help="Report folder: report.html and figures/ (SVG, PDF and PNG).",
 )
 @click.option(
-    "-n", "n", type=PATHS, default=10_000, show_default=True, help="Monte Carlo paths per world."
+    "-n",
+    "n",
+    type=PATHS,
+    default=defaults.PATHS,
+    show_default=True,
+    help="Monte Carlo paths per world.",
 )
-@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=defaults.SEED,
+    show_default=True,
+    help="Seed of every fit and simulation; same seed, same numbers.",
+)
 @click.option(
     "--sensitivity-samples",
     type=SAMPLES_OR_ZERO,
-    default=64,
+    default=defaults.REPORT_SENSITIVITY_SAMPLES,
     show_default=True,
     help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.",
 )
 @click.option(
     "--sensitivity-draws",
     type=DRAWS,
-    default=32,
+    default=defaults.REPORT_SENSITIVITY_DRAWS,
     show_default=True,
     help="Simulated paths per assumption setting.",
 )
@@ -57,10 +70,11 @@ from realpolitik.commands.common import (
 @click.option("--data-dir", metavar="DIR", help="Alliance data directory (see `realpolitik data`).")
 @click.option(
     "--headline-actor",
-    default="USSR",
+    default=defaults.HEADLINE_ACTOR,
     show_default=True,
     help="The actor made ideological in the headline counterfactual.",
 )
+@store_options
 def report(
     case_ref: str,
     out: str,
@@ -72,6 +86,8 @@ def report(
     alliances: bool | None,
     data_dir: str | None,
     headline_actor: str,
+    store: str | None,
+    no_store: bool,
 ) -> None:
     """Write a self-contained HTML report of a case (works offline) and print its path."""
     from realpolitik.estimation.api import as_compiled
@@ -90,11 +106,13 @@ def report(
         data_dir=data_dir,
         headline_actor=headline_actor,
         progress=progress_enabled(),
+        store=store_arg(store, no_store),
     )
     click.echo(str(path.resolve()))
 
 
 @click.command()
+@click.argument("case_ref", metavar="[CASE|PATH]", required=False)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -110,9 +128,10 @@ def report(
 )
 @click.option(
     "--case",
-    "case_ref",
+    "case_opt",
     metavar="CASE|PATH",
-    help="The case to open first: a built-in name or a scenario file.",
+    hidden=True,
+    help="Old form of the CASE argument.",
 )
 @click.option("--verbose", is_flag=True, help="Log every request.")
 @click.option(
@@ -123,9 +142,22 @@ def report(
     help="Seconds one request's work may take before it is stopped.",
 )
 def serve(
-    host: str, port: int, case_ref: str | None, verbose: bool, request_timeout: float
+    case_ref: str | None,
+    host: str,
+    port: int,
+    case_opt: str | None,
+    verbose: bool,
+    request_timeout: float,
 ) -> None:
-    """A local explorer in the browser: move an actor's weights, see the replay change."""
+    """A local explorer in the browser: move an actor's weights, see the replay change.
+
+    CASE|PATH is the case to open first (a built-in name or a scenario file); the page lists
+    the built-in cases too."""
+    from realpolitik.errors import InputError
+
+    if case_ref and case_opt and case_ref != case_opt:
+        raise InputError("serve: give the case once, as the CASE|PATH argument")
+    case_ref = case_ref or case_opt
     from realpolitik.reports.serve import exposure_warning
     from realpolitik.reports.serve import serve as run_server
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
     PATHS,
@@ -16,22 +17,33 @@ from realpolitik.commands.common import (
     check_headline_actor,
     console,
     progress_enabled,
-    rich_table,
-    store_checked,
 )
 from realpolitik.commands.fit import print_fit
-from realpolitik.commands.simulate import print_counterfactual, store_arg
+from realpolitik.commands.output import Output, format_option
+from realpolitik.commands.progress import step
+from realpolitik.commands.simulate import print_counterfactual, store_arg, store_options
 
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
 @click.option(
-    "-n", "n", type=PATHS, default=20_000, show_default=True, help="Monte Carlo paths per world."
+    "-n",
+    "n",
+    type=PATHS,
+    default=defaults.PATHS,
+    show_default=True,
+    help="Monte Carlo paths per world.",
 )
-@click.option("--seed", type=SEED, default=1, show_default=True)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=defaults.SEED,
+    show_default=True,
+    help="Seed of every fit and simulation; same seed, same numbers.",
+)
 @click.option(
     "--headline-actor",
-    default="USSR",
+    default=defaults.HEADLINE_ACTOR,
     show_default=True,
     help="The actor made ideological in the headline counterfactual.",
 )
@@ -39,16 +51,15 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg
     "--bayes/--no-bayes", default=True, show_default=True, help="Also fit the hierarchical model."
 )
 @click.option(
-    "--out", "out", default="realpolitik-report", show_default=True, help="Report folder."
+    "--out",
+    "out",
+    default=defaults.REPORT_FOLDER,
+    show_default=True,
+    help="Report folder (report.html and figures/).",
 )
 @click.option("--no-report", is_flag=True, help="Do not write the report.")
-@click.option(
-    "--store",
-    metavar="PATH",
-    callback=store_checked,
-    help="Run store (DuckDB); default: the user cache.",
-)
-@click.option("--no-store", is_flag=True)
+@store_options
+@format_option
 def run(
     case_ref: str,
     n: int,
@@ -59,8 +70,11 @@ def run(
     no_report: bool,
     store: str | None,
     no_store: bool,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Fit, score, ask the headline what-if, and write the report."""
+    from realpolitik.commands.fit import print_diagnostics
     from realpolitik.errors import ConvergenceError
     from realpolitik.estimation.api import as_compiled, fit
     from realpolitik.estimation.compare import per_actor_predictions
@@ -70,36 +84,56 @@ def run(
     comp = as_compiled(case_ref)
     check_headline_actor(comp, headline_actor)
     progress = progress_enabled()
-    console.rule(f"[bold]{comp.case.title}")
-    mle = fit(comp, seed=seed, compare=True)
-    print_fit(mle, per_actor_predictions(comp))
+    o = Output(fmt, as_json)
+    if o.fmt == "table":
+        console.rule(f"[bold]{comp.case.title}")
+    with step("fitting by maximum likelihood, with the model comparison"):
+        mle = fit(comp, seed=seed, compare=True)
+    if not o.is_json:
+        print_fit(mle, per_actor_predictions(comp), o)
     posterior = None
     if bayes:
         try:
-            posterior = fit(comp, method="bayes", seed=seed, progress=progress)
+            with step("fitting the hierarchical Bayesian model"):
+                posterior = fit(comp, method="bayes", seed=seed)
         except ConvergenceError as exc:
-            console.print(f"[red]Bayesian fit not used:[/red] {exc}")
+            o.note(f"[red]Bayesian fit not used:[/red] {exc}")
         else:
             vf = posterior.verdict_frame()[
                 ["actor", "n_decisions", "p_interest_outweighs", "verdict"]
             ]
-            console.print(
-                rich_table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
-            )
+            if not o.is_json:
+                o.table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
+                print_diagnostics(posterior, o)
     st = store_arg(store, no_store)
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
-    console.print(
-        rich_table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
-    )
+    if not o.is_json:
+        o.table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
     cf = None
     actor = headline(comp, headline_actor)
     if actor is not None:
         world = ideological(comp, actor, fitted_weights(comp))
-        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress)
-        print_counterfactual(cf, world.name, n, seed)
+        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
+        if not o.is_json:
+            print_counterfactual(cf, world.name, n, seed, o)
     if not no_report:
         from realpolitik.reports.html import ReportInputs, write_report
 
         inputs = ReportInputs(fit=mle, bayes=posterior, fidelity=fid, counterfactual=cf)
-        path = write_report(case_ref, out, n=n, seed=seed, inputs=inputs, progress=progress)
-        console.print(f"report: {path.resolve()}")
+        path = write_report(
+            case_ref, out, n=n, seed=seed, inputs=inputs, progress=progress, store=st
+        )
+        o.note(f"report: {path.resolve()}")
+    if o.is_json:
+        o.json(
+            {
+                "case": comp.case.id,
+                "seed": seed,
+                "n": n,
+                "verdict": mle.verdict_frame().to_dict("records"),
+                "bayes": posterior.verdict_frame().to_dict("records") if posterior else None,
+                "fidelity": fid.to_dict("records"),
+                "counterfactual": cf.to_dict("records") if cf is not None else None,
+                "report": str(path.resolve()) if not no_report else None,
+            }
+        )

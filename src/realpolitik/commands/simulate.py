@@ -9,6 +9,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
     DRAWS,
@@ -16,26 +17,45 @@ from realpolitik.commands.common import (
     SAMPLES,
     SEED,
     WORKERS,
-    console,
-    dump_json,
     err_console,
     progress_enabled,
-    rich_table,
     scheduler_address,
     store_checked,
     write_option_table,
 )
 from realpolitik.commands.fit import parse_assignments
+from realpolitik.commands.output import Output, format_option, out_option
 from realpolitik.errors import InputError
+
+
+def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`--store PATH` and `--no-store`: where runs are kept (DuckDB), or not at all."""
+    fn = click.option("--no-store", is_flag=True, help="Do not read or write the run store.")(fn)
+    return click.option(
+        "--store",
+        metavar="PATH",
+        callback=store_checked,
+        help="Run store (DuckDB file); default: realpolitik/runs.duckdb in the user cache.",
+    )(fn)
 
 
 def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options of every command that runs the engine: seed, where it runs, where runs are
-    kept, and the output format."""
+    kept, the output file and format."""
     opts = [
-        click.option("--seed", type=SEED, default=0, show_default=True),
         click.option(
-            "--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True
+            "--seed",
+            type=SEED,
+            default=defaults.SEED,
+            show_default=True,
+            help="Seed of the random numbers; same seed, same numbers on any backend.",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help="Run here (local) or on a Dask cluster (dask).",
         ),
         click.option(
             "--workers",
@@ -50,17 +70,9 @@ def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             callback=scheduler_address,
             help="An existing Dask scheduler (tcp://host:port).",
         ),
-        click.option(
-            "--store",
-            metavar="PATH",
-            callback=store_checked,
-            help="Run store (DuckDB); default: the user cache.",
-        ),
-        click.option("--no-store", is_flag=True, help="Do not store runs."),
-        click.option("--json", "as_json", is_flag=True, help="Print results as JSON."),
-        click.option(
-            "--csv", "csv", metavar="FILE", help="Write the results table (.csv, .parquet, .dta)."
-        ),
+        store_options,
+        out_option("the results table"),
+        format_option,
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -71,7 +83,12 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The execution options plus the number of Monte Carlo paths."""
     fn = execution_options(fn)
     return click.option(
-        "-n", "n", type=PATHS, default=10_000, show_default=True, help="Monte Carlo paths."
+        "-n",
+        "n",
+        type=PATHS,
+        default=defaults.PATHS,
+        show_default=True,
+        help="Monte Carlo paths (per world).",
     )(fn)
 
 
@@ -93,6 +110,7 @@ def reuse_note(reused: bool, key: str) -> None:
     type=click.Choice(["full", "ideology", "interest", "components"]),
     default="full",
     show_default=True,
+    help="The choice model whose fitted weights drive the actors.",
 )
 @run_options
 def simulate(
@@ -105,8 +123,10 @@ def simulate(
     scheduler: str | None,
     store: str | None,
     no_store: bool,
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
     as_json: bool,
-    csv: str | None,
 ) -> None:
     """Simulate a case forward: outcome frequencies and fidelity to the record."""
     from realpolitik.estimation.api import as_compiled
@@ -136,9 +156,14 @@ def simulate(
         "decisions": len(match),
         "run_key": res.run_key,
     }
-    write_option_table(res.outcomes, csv)
-    if as_json:
-        dump_json(
+    write_option_table(
+        res.outcomes,
+        out or csv_alias,
+        data_label=f"realpolitik simulate {res.case_id}: outcomes ({res.n} paths, seed {seed})",
+    )
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(
             {
                 "case": res.case_id,
                 "n": res.n,
@@ -151,15 +176,14 @@ def simulate(
             }
         )
         return
-    console.print(
-        rich_table(
-            res.outcomes.drop(columns=["n"]),
-            title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
-            floats="{:.4f}",
-        )
+    o.table(
+        res.outcomes.drop(columns=["n"]),
+        title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
+        floats="{:.4f}",
+        primary=True,
     )
-    console.print(rich_table(match, title="per-decision match with the record", floats="{:.3f}"))
-    console.print(
+    o.table(match, title="per-decision match with the record", floats="{:.3f}")
+    o.note(
         f"fidelity: log P(recorded path) = {logp:.2f}; mean match rate "
         f"{fidelity['mean_match_rate']:.3f} over {len(match)} decisions"
     )
@@ -213,9 +237,56 @@ def build_world(
     return world
 
 
-@click.command()
+class WithNew(click.Command):
+    """`realpolitik counterfactual new FILE` writes a world template; anything else is the
+    counterfactual command itself."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] == ["new"]:
+            ctx.meta["counterfactual_new"] = True
+            return new_world.parse_args(ctx, args[1:])
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.meta.get("counterfactual_new"):
+            return ctx.invoke(new_world.callback, **ctx.params)  # type: ignore[arg-type]
+        return super().invoke(ctx)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_usage(ctx, formatter)
+        formatter.write_usage(ctx.command_path, "new FILE [--force]", prefix="   or: ")
+
+
+@click.command("new")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--force", "overwrite", is_flag=True, help="Overwrite an existing file.")
+def new_world(path: str, overwrite: bool) -> None:
+    """Write a commented counterfactual (world) template for the built-in case."""
+    from pathlib import Path
+
+    from realpolitik.export import atomic_write
+    from realpolitik.simulation.api import load_world
+    from realpolitik.simulation.world_template import world_template
+
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise InputError(f"{target}: exists already; choose another path or pass --force")
+    text = world_template()
+    atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    load_world(target)  # the template must read back as a world
+    err_console.print(
+        f"wrote {target}; run it with: realpolitik counterfactual --file {target} --seed 0"
+    )
+
+
+@click.command(cls=WithNew)
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option("--file", "file", metavar="FILE", help="A counterfactual file (YAML).")
+@click.option(
+    "--file",
+    "file",
+    metavar="FILE",
+    help="A world file (YAML; see docs/world-format.md; start one with `counterfactual new`).",
+)
 @click.option(
     "--ideological", metavar="ACTOR", help="Make ACTOR weigh ideology as it weighed interest."
 )
@@ -223,12 +294,32 @@ def build_world(
     "--weight",
     multiple=True,
     metavar="ACTOR.TERM=W",
-    help="Set a weight (terms: ideology, interest).",
+    help="Set an actor's weight on a term (ideology, interest); repeatable.",
 )
-@click.option("--remove-event", multiple=True, metavar="EVENT")
-@click.option("--move-event", multiple=True, metavar="EVENT=DATE")
-@click.option("--assume", multiple=True, metavar="ID=VALUE")
-@click.option("--force", multiple=True, metavar="DECISION=OPTION")
+@click.option(
+    "--remove-event",
+    multiple=True,
+    metavar="EVENT",
+    help="Leave an event out of history (an event id of the case); repeatable.",
+)
+@click.option(
+    "--move-event",
+    multiple=True,
+    metavar="EVENT=DATE",
+    help="Move an event to another date (YYYY-MM-DD, within the case's span); repeatable.",
+)
+@click.option(
+    "--assume",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Set an assumption to VALUE in the changed world (weights are refitted); repeatable.",
+)
+@click.option(
+    "--force",
+    multiple=True,
+    metavar="DECISION=OPTION",
+    help="Make a decision come out as OPTION in every path; repeatable.",
+)
 @run_options
 def counterfactual(
     case_ref: str,
@@ -246,10 +337,14 @@ def counterfactual(
     scheduler: str | None,
     store: str | None,
     no_store: bool,
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
     as_json: bool,
-    csv: str | None,
 ) -> None:
-    """Compare a changed world with the baseline (same seed), with Monte Carlo error."""
+    """Compare a changed world with the baseline (same seed), with Monte Carlo error.
+
+    `realpolitik counterfactual new FILE` writes a commented world file to start from."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.api import counterfactual as run_cf
 
@@ -265,10 +360,15 @@ def counterfactual(
         scheduler=scheduler,
         store=store_arg(store, no_store),
         progress=progress_enabled(),
+    ).compare()
+    write_option_table(
+        table,
+        out or csv_alias,
+        data_label=f"realpolitik counterfactual {comp.case.id}: {world.name}"[:80],
     )
-    write_option_table(table, csv)
-    if as_json:
-        dump_json(
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(
             {
                 "case": comp.case.id,
                 "world": world.describe(),
@@ -280,28 +380,30 @@ def counterfactual(
             }
         )
         return
-    print_counterfactual(table, world.name, n, seed)
+    print_counterfactual(table, world.name, n, seed, o)
 
 
-def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> None:
+def print_counterfactual(
+    table: pd.DataFrame, name: str, n: int, seed: int, out: Output | None = None
+) -> None:
+    out = out or Output("table")
     shown = table[
         ["outcome", "baseline", "counterfactual", "difference", "mc_se", "beyond_mc_error"]
     ]
-    console.print(
-        rich_table(
-            shown,
-            title=f"{name}: outcomes against the baseline ({n:,} paths each, seed {seed})",
-            floats="{:+.4f}",
-        )
+    out.table(
+        shown,
+        title=f"{name}: outcomes against the baseline ({n:,} paths each, seed {seed})",
+        floats="{:+.4f}",
+        primary=True,
     )
     for _, r in table.iterrows():
         if r["beyond_mc_error"]:
-            console.print(
+            out.note(
                 f"{r['outcome']}: {r['baseline']:.3f} -> {r['counterfactual']:.3f}, a change "
                 f"beyond Monte Carlo error (|diff| > 2.58 x {r['mc_se']:.4f})"
             )
         else:
-            console.print(
+            out.note(
                 f"{r['outcome']}: no change beyond Monte Carlo error "
                 f"({r['baseline']:.3f} vs {r['counterfactual']:.3f}, se {r['mc_se']:.4f})"
             )
@@ -313,12 +415,16 @@ def print_counterfactual(table: pd.DataFrame, name: str, n: int, seed: int) -> N
     "--samples",
     "base_samples",
     type=SAMPLES,
-    default=128,
+    default=defaults.SENSITIVITY_SAMPLES,
     show_default=True,
     help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
 )
 @click.option(
-    "--draws", type=DRAWS, default=64, show_default=True, help="Simulated paths per setting."
+    "--draws",
+    type=DRAWS,
+    default=defaults.SENSITIVITY_DRAWS,
+    show_default=True,
+    help="Simulated paths per assumption setting.",
 )
 @execution_options
 def sensitivity(
@@ -331,8 +437,10 @@ def sensitivity(
     scheduler: str | None,
     store: str | None,
     no_store: bool,
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
     as_json: bool,
-    csv: str | None,
 ) -> None:
     """Sobol sensitivity of the verdicts and outcomes over every assumption's range."""
     from realpolitik.estimation.api import as_compiled
@@ -351,9 +459,14 @@ def sensitivity(
         progress=progress_enabled(),
     )
     reuse_note(res.reused, res.run_key)
-    write_option_table(res.indices, csv)
-    if as_json:
-        dump_json(
+    write_option_table(
+        res.indices,
+        out or csv_alias,
+        data_label=f"realpolitik sensitivity {res.case_id}: Sobol indices (seed {seed})",
+    )
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(
             {
                 "case": res.case_id,
                 "evaluations": res.n_evaluations,
@@ -365,24 +478,25 @@ def sensitivity(
             }
         )
         return
-    print_sensitivity(res)
+    print_sensitivity(res, o)
 
 
-def print_sensitivity(res: Any) -> None:
-    console.print(
+def print_sensitivity(res: Any, out: Output | None = None) -> None:
+    out = out or Output("table")
+    out.note(
         f"Sobol analysis of {res.case_id}: {res.n_evaluations:,} assumption settings x "
         f"{res.draws} paths (seed {res.seed})"
     )
-    console.print(
-        rich_table(
-            res.verdict_share,
-            title="share of the assumption space where interest outweighs ideology",
-        )
+    out.table(
+        res.verdict_share,
+        title="share of the assumption space where interest outweighs ideology",
     )
     m = res.matters()
     if m.empty:
-        console.print("no assumption reaches a total-order index of 0.05 for any output")
+        out.note("no assumption reaches a total-order index of 0.05 for any output")
     else:
-        console.print(rich_table(m, title="assumptions that matter (total-order index >= 0.05)"))
+        out.table(m, title="assumptions that matter (total-order index >= 0.05)")
+    if out.fmt == "csv":
+        out.table(res.indices, primary=True)
     for note in res.notes:
-        console.print(f"[dim]{note}[/dim]")
+        out.note(f"[dim]{note}[/dim]")

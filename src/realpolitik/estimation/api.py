@@ -44,19 +44,59 @@ def fit(
     check_steps: int = 3000,
     breaks: list[str] | tuple[str, ...] | None = None,
 ) -> FitResults:
-    """Fit the choice model to a case's recorded decisions.
+    """Fit the choice model to a case's recorded decisions: each actor's weights on ideology
+    and on interest, and the verdict on which moved its choices more.
 
-    model: full | ideology | interest | components; method: mle | bayes.
-    `assumptions` overrides declared assumption defaults by id. With `compare=True` the
-    results carry the model comparison table (see `realpolitik.estimation.compare`).
+    Parameters
+    ----------
+    case : str, Path, Case or Compiled
+        A built-in case name ("east-asia-1945"), a scenario file, or a loaded case.
+    model : {"full", "ideology", "interest", "components"}
+        Which terms enter the utility (docs/model.md); "full" is ideology + interest.
+    method : {"mle", "bayes"}
+        Maximum likelihood with Firth's penalty where the record separates the options, or
+        the hierarchical Bayesian model sampled with emcee.
+    actor : str, optional
+        Fit this actor only.
+    seed : int
+        Seed of the sampling draws (maximum likelihood) or of the MCMC (Bayes).
+    alpha : float
+        Intervals are at level 1 - alpha (default 0.1: 90%).
+    penalty : {"auto", "firth", "none"}
+        Maximum likelihood only: "auto" applies Firth's penalty when needed.
+    assumptions : dict, optional
+        Override declared assumption values by id, e.g. {"price_risk": 1.5}.
+    compare : bool
+        Also compute the model comparison table (`results.comparison`).
+    steps, chains : int
+        Bayes only: MCMC steps per chain (half are burn-in) and independent ensembles.
+    progress : bool
+        Show the sampler's progress.
+    checks : {"all", "fast", "none"}
+        Which robustness checks stand behind each verdict
+        (`realpolitik.estimation.robustness`): "all" runs every check, including the Bayesian
+        fit and its refits under other prior scales (`check_steps` MCMC steps per chain each;
+        with method="bayes" the main fit is the prior-scale-1 run); "fast" (the default) runs
+        every check but the Bayesian ones, which are then listed as not run; "none" runs none
+        and keeps the probability rule alone.
+    check_steps : int
+        MCMC steps per chain of each Bayesian check fit.
+    breaks : list of ISO dates, optional
+        Split the record into periods whose weights may differ; the case's own `periods:` are
+        used when it declares some and `breaks` is None.
 
-    `checks` decides which robustness checks stand behind each verdict
-    (`realpolitik.estimation.robustness`): "all" runs every check, including the Bayesian fit
-    and its refits under other prior scales (`check_steps` MCMC steps per chain each; with
-    method="bayes" the main fit is the prior-scale-1 run); "fast" (the default) runs every check
-    but the Bayesian ones, which are then listed as not run; "none" runs none and keeps the
-    probability rule alone. `breaks` (ISO dates) split the record into periods whose weights may
-    differ; the case's own `periods:` are used when it declares some and `breaks` is None.
+    Returns
+    -------
+    FitResults
+        `params`, `bse`, `pvalues`, `conf_int()`, `llf`, `nobs`, `summary()`,
+        `verdict_frame()`, `robustness()`, `tests_frame()`, `strengths()`, `decomposition()`, `predictions()`, `to_frame()`,
+        and for Bayes `to_inference_data()`.
+
+    Examples
+    --------
+    >>> import realpolitik as rp
+    >>> res = rp.fit("east-asia-1945", seed=0)
+    >>> res.summary()  # doctest: +SKIP
     """
     comp = as_compiled(case)
     if method not in ("mle", "bayes"):
@@ -91,6 +131,7 @@ def fit(
         "penalty": penalty,
         "actor": actor,
         "checks": checks,
+        "chains": chains,
         **results.settings,
     }
     for a in results.actors:

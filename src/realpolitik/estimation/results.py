@@ -14,6 +14,7 @@ import pandas as pd
 
 from realpolitik.estimation.data import ChoiceData
 from realpolitik.estimation.likelihood import correct_predictions, group_log_softmax
+from realpolitik.estimation.surface import FitSurface
 from realpolitik.model.specs import INTEREST_TERMS
 
 VERDICT_LEVEL = 0.9
@@ -83,8 +84,8 @@ class ActorResult:
     cov: np.ndarray | None = None
 
 
-@dataclass
-class FitResults:
+@dataclass(repr=False)
+class FitResults(FitSurface):
     case_id: str
     model: str
     method: str
@@ -306,7 +307,7 @@ class FitResults:
         ci = self.conf_int()
         frame = pd.DataFrame(
             {
-                "case": self.case_id,
+                "case_id": self.case_id,
                 "model": self.model,
                 "method": self.method,
                 "actor": self.params.index.get_level_values(0),
@@ -333,52 +334,8 @@ class FitResults:
             frame["ess"] = np.concatenate([a.ess for a in self.actors])  # type: ignore[misc]
         return frame
 
-    def summary(self) -> str:
-        lines = [
-            f"realpolitik fit: case {self.case_id}, model {self.model}, method {self.method}, "
-            f"seed {self.seed}",
-            f"log-likelihood {self.loglik:.3f} ({self._llf_label()}); "
-            f"intervals at {100 * (1 - self.alpha):.0f}%",
-            "",
-        ]
-        frame = self.to_frame()
-        lines.append(
-            frame[
-                [
-                    "actor",
-                    "term",
-                    "estimate",
-                    "std_error",
-                    "conf_low",
-                    "conf_high",
-                    "strength",
-                    "strength_low",
-                    "strength_high",
-                    "status",
-                ]
-            ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        )
-        lines.append("")
-        vf = self.verdict_frame()
-        for _, r in vf.iterrows():
-            p = r["p_interest_outweighs"]
-            shown = f"{p:.2f}" if np.isfinite(p) else "n/a"
-            failed = r.get("failed_checks", "")
-            lines.append(
-                f"{r['actor']}: P(interest outweighs ideology) = {shown} -> {r['verdict']}"
-                + (f" (checks that disagree: {failed})" if failed else "")
-            )
-        if self.family:
-            lines.append(
-                f"actors tested: {self.family['actors_tested']}; Vuong and Clarke p-values "
-                "Holm-adjusted across them"
-            )
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)
-
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
     def _llf_label(self) -> str:
         if self.method == "bayes":

@@ -52,14 +52,28 @@ MOTIVE_STYLE: dict[str, tuple[str, str]] = {  # motive -> (colour, marker)
 PART_COLOURS = {"ideology": VERMILLION, "interest": BLUE}
 ERA_COLOURS = [ORANGE, SKY, GREEN, PURPLE, VERMILLION, YELLOW]
 Z_MC = 2.576  # the counterfactual's 99% Monte Carlo band (realpolitik.simulation.api.Z_MC)
+LEVEL = 0.90  # the report's interval level
+Z_SALIB = 1.959964  # SALib reports 95% half-widths; rescaled to LEVEL for the figure
+Z_LEVEL = 1.644854
+
+# Widths of a journal's single and double column, in inches (the common 85 mm and 178 mm).
+COLUMN_WIDTH = {"single": 3.35, "double": 7.0}
+FORMATS = ("svg", "pdf", "png")  # vector first; PNG for slides and quick looks
+
+
+def journal_size(column: str = "double", aspect: float = 0.62) -> tuple[float, float]:
+    """Figure size (inches) for a single or double journal column."""
+    width = COLUMN_WIDTH[column]
+    return width, round(width * aspect, 2)
+
 
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.titlesize": 11,
+    "font.size": 8.5,
+    "axes.titlesize": 9.5,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
-    "axes.labelsize": 10,
+    "axes.labelsize": 8.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -67,15 +81,16 @@ STYLE: dict[str, Any] = {
     "grid.color": "#E5E5E5",
     "grid.linewidth": 0.8,
     "legend.frameon": False,
-    "legend.fontsize": 9,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
     "figure.dpi": 100,
     "savefig.dpi": 200,
     "savefig.bbox": "tight",
     "savefig.facecolor": "white",
     "svg.fonttype": "none",
     "svg.hashsalt": "realpolitik",
+    "pdf.fonttype": 42,
     "text.parse_math": False,
 }
 
@@ -103,6 +118,7 @@ class SavedChart:
     svg: Path
     svg_text: str
     tips: dict[str, str]
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 @contextmanager
@@ -125,24 +141,46 @@ def short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def save_chart(chart: Chart, out_dir: str | Path) -> SavedChart:
-    """Write `out_dir/NAME.png` and `out_dir/NAME.svg` and close the figure."""
+def save_figure(
+    figure: Figure, out_dir: str | Path, name: str, formats: Sequence[str] = FORMATS
+) -> dict[str, Path]:
+    """Write `figure` as OUT_DIR/NAME.FORMAT for each format (svg, pdf, png), each atomically:
+    the one function every figure of realpolitik is saved with."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    meta_svg = {"Date": None, "Creator": "realpolitik"}
-    meta_png = {"Software": "realpolitik"}
+    meta = {
+        "svg": {"Date": None, "Creator": "realpolitik"},
+        "pdf": {"Creator": "realpolitik", "CreationDate": None},
+        "png": {"Software": "realpolitik"},
+    }
+    files = {}
     with style():
-        png = atomic_write(
-            out / f"{chart.name}.png",
-            lambda p: chart.figure.savefig(p, format="png", metadata=meta_png),
-        )
-        svg = atomic_write(
-            out / f"{chart.name}.svg",
-            lambda p: chart.figure.savefig(p, format="svg", metadata=meta_svg, dpi=110),
-        )
+        for fmt in formats:
+            extra = {"dpi": 110} if fmt == "svg" else {}
+            files[fmt] = atomic_write(
+                out / f"{name}.{fmt}",
+                lambda p, fmt=fmt, extra=extra: figure.savefig(
+                    p, format=fmt, metadata=meta[fmt], **extra
+                ),
+            )
+    return files
+
+
+def save_chart(chart: Chart, out_dir: str | Path, formats: Sequence[str] = FORMATS) -> SavedChart:
+    """Write the chart in every format (`save_figure`) and close it; the SVG must be among
+    the formats (the HTML report inlines it)."""
+    formats = tuple(dict.fromkeys(("svg", *formats)))
+    files = save_figure(chart.figure, out_dir, chart.name, formats)
     plt.close(chart.figure)
+    svg = files["svg"]
     return SavedChart(
-        chart.name, chart.caption, png, svg, svg.read_text(encoding="utf-8"), dict(chart.tips)
+        chart.name,
+        chart.caption,
+        files.get("png", svg),
+        svg,
+        svg.read_text(encoding="utf-8"),
+        dict(chart.tips),
+        files,
     )
 
 
@@ -154,33 +192,95 @@ def _lanes(case: Case) -> list[str]:
     return [a.id for a in case.actors if a.id in deciders]
 
 
-def _period_ticks(rows: list[dict[str, Any]]) -> tuple[list[float], list[str], list[float]]:
-    """Ticks of an ordinal time axis: a label centred on each year (or month, for a case within
-    one year), staggered onto two lines where periods are short, and the boundaries between."""
-    years = {r["date"].year for r in rows}
-    key = (lambda d: (d.year, d.month)) if len(years) == 1 else (lambda d: d.year)
-    fmt = (lambda d: d.strftime("%b %Y")) if len(years) == 1 else (lambda d: str(d.year))
-    starts: list[int] = []
-    labels: list[str] = []
-    prev = None
-    for k, r in enumerate(rows):
-        if key(r["date"]) != prev:
-            starts.append(k)
-            labels.append(fmt(r["date"]))
-            prev = key(r["date"])
-    ends = starts[1:] + [len(rows)]
-    ticks = [(a + b - 1) / 2 for a, b in zip(starts, ends, strict=True)]
-    for i in range(1, len(ticks)):
-        if ticks[i] - ticks[i - 1] < 2.5 and not labels[i - 1].startswith("\n"):
-            labels[i] = "\n" + labels[i]
-    return ticks, labels, [s - 0.5 for s in starts[1:]]
+def year_fraction(d: Any) -> float:
+    start = type(d)(d.year, 1, 1)
+    days = 366 if (d.year % 4 == 0 and (d.year % 100 != 0 or d.year % 400 == 0)) else 365
+    return d.year + (d - start).days / days
+
+
+@dataclass
+class TimeAxis:
+    """A time axis proportional to time, except that long empty stretches are cut to a fixed
+    width and marked as breaks (so 1927 to 1945 reads as a long gap, not as one step)."""
+
+    breaks: list[tuple[float, float]]  # (from, to) in years, each cut
+    cut_width: float
+
+    @classmethod
+    def for_times(cls, times: Sequence[float], min_gap: float = 2.5) -> TimeAxis:
+        ts = sorted(set(times))
+        span = (ts[-1] - ts[0]) if len(ts) > 1 else 1.0
+        threshold = max(min_gap, 0.12 * span)
+        breaks = [
+            (a + 0.25, b - 0.25) for a, b in zip(ts, ts[1:], strict=False) if b - a > threshold
+        ]
+        return cls(breaks, cut_width=max(0.04 * span, 0.3))
+
+    def x(self, t: float) -> float:
+        shift = 0.0
+        for a, b in self.breaks:
+            if t >= b:
+                shift += (b - a) - self.cut_width
+            elif t > a:
+                shift += (t - a) * (1 - self.cut_width / (b - a))
+        return t - shift
+
+    def ticks(self, lo: float, hi: float) -> tuple[list[float], list[str]]:
+        """Year ticks within each unbroken stretch, spaced to its length."""
+        stretches = []
+        start = lo
+        for a, b in self.breaks:
+            stretches.append((start, a))
+            start = b
+        stretches.append((start, hi))
+        xs, labels = [], []
+        for a, b in stretches:
+            length = b - a
+            step = 1 if length <= 8 else 2 if length <= 16 else 5 if length <= 40 else 10
+            first = int(np.ceil(a))
+            years = [y for y in range(first, int(np.floor(b)) + 1) if y % step == 0 or y == first]
+            if not years:
+                years = [int(round((a + b) / 2))]
+            for y in years:
+                xs.append(self.x(float(y)))
+                labels.append(str(y))
+        return xs, labels
+
+
+def _cluster_labels(
+    points: list[tuple[float, float, str]], close: float
+) -> list[tuple[float, float, str]]:
+    """Merge the labels of markers on one lane that sit closer than `close`: one label at
+    the cluster's centre, '27-32' for a run of numbers, else the labels joined by commas."""
+    out = []
+    for y in sorted({p[1] for p in points}):
+        lane = sorted((p for p in points if p[1] == y), key=lambda p: p[0])
+        group: list[tuple[float, float, str]] = []
+        for p in lane + [(np.inf, y, "")]:
+            if group and p[0] - group[-1][0] > close:
+                texts = [g[2] for g in group]
+                nums = [t.lstrip("E") for t in texts]
+                prefix = "E" if texts[0].startswith("E") else ""
+                if (
+                    len(texts) > 2
+                    and all(n.isdigit() for n in nums)
+                    and [int(n) for n in nums]
+                    == list(range(int(nums[0]), int(nums[0]) + len(nums)))
+                ):
+                    text = f"{prefix}{nums[0]}–{nums[-1]}"
+                else:
+                    text = ",".join(texts)
+                out.append((sum(g[0] for g in group) / len(group), y, text))
+                group = []
+            group.append(p)
+    return out
 
 
 def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Chart:
-    """Decisions on one lane per actor in chronological order, coloured by the motive that
-    explains each (from `FitResults.decomposition()`), events as dotted rules on their own
-    lane; numbered to match the report's cited timeline table. The time axis is ordinal
-    (evenly spaced in order, labelled at each new year) so that crowded months stay legible."""
+    """Decisions on one lane per actor at their dates, coloured by the motive that explains
+    each (from `FitResults.decomposition()`), events as triangles on their own lane with a
+    dotted rule; numbered as in the report's cited timeline. Time is proportional, except that
+    long empty stretches are cut and marked with a break."""
     rows = timeline(case)
     motives: dict[str, str] = {}
     if decomposition is not None and not decomposition.empty:
@@ -189,81 +289,115 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
     has_events = any(r["kind"] == "event" for r in rows)
     ys = {a: i for i, a in enumerate(reversed(lanes))}
     ev_y = len(lanes) if has_events else None
-    height = 1.8 + 0.55 * (len(lanes) + (1 if has_events else 0))
-    width = max(8.0, min(16.0, 3.5 + 0.2 * len(rows)))
-    fig = new_figure(width, max(3.2, height))
+    times = [year_fraction(r["date"]) for r in rows]
+    ends = [
+        year_fraction(r["end"]) if r.get("end") else t for r, t in zip(rows, times, strict=True)
+    ]
+    axis = TimeAxis.for_times(times + ends)
+    width, _ = journal_size("double")
+    height = 1.5 + 0.42 * (len(lanes) + (1 if has_events else 0))
+    fig = new_figure(width, max(2.6, height))
     chart = Chart(
         "timeline",
         fig,
-        "The case's decisions in order, one lane per actor, coloured "
-        "by the motive that accounts for the chosen option's lead over the best rejected "
-        "one; dotted rules are events (E1, E2, ...). Items are evenly spaced in "
-        "chronological order; ticks mark each new year. Numbers refer to the cited "
-        "timeline below.",
+        "The case's decisions at their dates, one lane per actor, coloured by the motive "
+        "that accounts for the chosen option's lead over the best rejected one; triangles "
+        "are events (E1, E2, ...). Time runs to scale except at the breaks (⁄⁄), where long "
+        "stretches without a decision are cut short. Numbers refer to the cited timeline "
+        "below; a line after a marker is the decision's span.",
     )
     with style():
         ax = fig.add_subplot()
         used: set[str] = set()
         d_no = e_no = 0
-        for k, r in enumerate(rows):
+        span_x = axis.x(max(ends)) - axis.x(min(times)) or 1.0
+        close = 0.05 * span_x
+        labels_at: list[tuple[float, float, str]] = []  # x, y, label, for clustering below
+        for r, t, t_end in zip(rows, times, ends, strict=True):
+            x = axis.x(t)
             cite = f" [{'; '.join(r['cite'])}]" if r["cite"] else ""
+            y = float(ev_y) if r["kind"] == "event" else float(ys[r["actor"]])
             if r["kind"] == "event":
                 e_no += 1
-                ax.axvline(k, color=GREY, lw=0.8, ls=":", zorder=1)
-                (m,) = ax.plot([k], [ev_y], marker="v", ms=9, color=BLACK, ls="none", zorder=3)
-                ax.annotate(
-                    f"E{e_no}",
-                    (k, ev_y),
-                    xytext=(0, 8),
-                    textcoords="offset points",
-                    ha="center",
-                    fontsize=7.5,
-                )
+                ax.axvline(x, color=GREY, lw=0.6, ls=":", zorder=1)
+                (m,) = ax.plot([x], [y], marker="v", ms=6, color=BLACK, ls="none", zorder=3)
+                labels_at.append((x, y, f"E{e_no}"))
                 chart.tip(m, f"E{e_no} · {format_date(r)}: {r['title']}{cite}")
                 continue
             d_no += 1
-            y = float(ys[r["actor"]])
             motive = motives.get(r["id"], "not fitted")
             used.add(motive)
             colour, marker = MOTIVE_STYLE.get(motive, MOTIVE_STYLE["unexplained"])
+            if t_end > t:
+                ax.plot(
+                    [x, axis.x(t_end)],
+                    [y, y],
+                    color=colour,
+                    lw=2.2,
+                    alpha=0.6,
+                    zorder=2,
+                    solid_capstyle="butt",
+                )
             (m,) = ax.plot(
-                [k],
+                [x],
                 [y],
                 marker=marker,
-                ms=10,
+                ms=7,
                 color=colour,
                 mec=BLACK,
-                mew=0.7,
+                mew=0.6,
                 ls="none",
                 zorder=4,
             )
-            ax.annotate(
-                str(d_no),
-                (k, y),
-                xytext=(0, 9),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7.5,
-            )
+            labels_at.append((x, y, str(d_no)))
             chart.tip(
                 m,
                 f"{d_no} · {format_date(r)} · {r['actor_name']}: {r['title']} → "
                 f"{r['chosen']} (motive: {motive}){cite}",
             )
+        for x, y, text in _cluster_labels(labels_at, close):
+            ax.annotate(
+                text, (x, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=6
+            )
         ticks = [ys[a] for a in lanes]
-        labels = [short(case.actor_name(a), 36) for a in lanes]
+        labels = [short(case.actor_name(a), 22) for a in lanes]
         if has_events:
             ticks.append(ev_y)
             labels.append("events")
         ax.set_yticks(ticks, labels)
-        ax.set_ylim(-0.7, (ev_y if has_events else len(lanes) - 1) + 0.8)
-        xt, xl, bounds = _period_ticks(rows)
-        for b in bounds:
-            ax.axvline(b, color="#BBBBBB", lw=0.8, zorder=0)
+        ax.set_ylim(-0.7, (ev_y if has_events else len(lanes) - 1) + 0.9)
+        lo, hi = min(times), max(ends)
+        pad = 0.02 * span_x + 0.1
+        ax.set_xlim(axis.x(lo) - pad, axis.x(hi) + pad)
+        xt, xl = axis.ticks(lo, hi)
         ax.set_xticks(xt, xl)
-        ax.tick_params(axis="x", length=0)
-        ax.set_xlim(-0.8, len(rows) - 0.2)
-        ax.grid(visible=False)
+        ax.set_xlabel("year (to scale; ⁄⁄ marks a cut stretch)")
+        ax.grid(axis="y", visible=False)
+        for a, b in axis.breaks:
+            xa, xb = axis.x(a), axis.x(b)
+            ax.axvspan(xa, xb, color="#F2F2F2", zorder=0, lw=0)
+            ax.text(
+                (xa + xb) / 2,
+                0,
+                "⁄⁄",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                clip_on=False,
+            )
+            ax.text(
+                (xa + xb) / 2,
+                0.5,
+                f"{b - a + 0.5:.0f} years",
+                rotation=90,
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color=GREY,
+            )
         ax.set_title(short(case.title, 90))
         order = [m for m in MOTIVE_STYLE if m in used]
         handles = [
@@ -273,19 +407,19 @@ def timeline_chart(case: Case, decomposition: pd.DataFrame | None = None) -> Cha
                 marker=MOTIVE_STYLE[m][1],
                 color=MOTIVE_STYLE[m][0],
                 mec=BLACK,
-                mew=0.7,
+                mew=0.6,
                 ls="none",
-                ms=8,
+                ms=6,
                 label=m,
             )
             for m in order
         ]
         if has_events:
-            handles.append(Line2D([], [], marker="v", color=BLACK, ls="none", ms=8, label="event"))
+            handles.append(Line2D([], [], marker="v", color=BLACK, ls="none", ms=6, label="event"))
         fig.legend(
             handles=handles,
             loc="outside lower center",
-            ncol=min(len(handles), 7),
+            ncol=min(len(handles), 4),
             title="motive that explains the choice",
         )
     return chart
@@ -370,6 +504,8 @@ def weights_chart(mle: Any | None, bayes: Any | None = None) -> Chart:
                         )
                     ax.axvline(0, color=BLACK, lw=0.9, ls="--")
                     ax.set_yticks([])
+                    if i == len(actors) - 1:
+                        ax.set_xlabel(f"weight on {term} (per SD of the term)")
                 ax.grid(axis="y", visible=False)
                 if i == 0:
                     ax.set_title(f"weight on {term}", loc="center")
@@ -390,7 +526,7 @@ def decision_numbers(case: Case) -> dict[str, int]:
 
 
 def decomposition_chart(
-    decomposition: pd.DataFrame, numbers: dict[str, int] | None = None
+    decomposition: pd.DataFrame, numbers: dict[str, int] | None = None, case: Case | None = None
 ) -> Chart:
     """Per decision, the ideology and interest parts of the utility gap between the chosen
     option and the best rejected one (positive: the part favours what was chosen). `numbers`
@@ -402,7 +538,9 @@ def decomposition_chart(
         d = d.assign(_no=np.arange(1, len(d) + 1))
     d = d.reset_index(drop=True)
     n = len(d)
-    fig = new_figure(9, 1.3 + 0.32 * max(n, 3))
+    from realpolitik.reports.names import decision_label
+
+    fig = new_figure(journal_size("double")[0], 1.3 + 0.22 * max(n, 3))
     chart = Chart(
         "decomposition",
         fig,
@@ -423,13 +561,19 @@ def decomposition_chart(
                 )
                 chart.tip(
                     bar,
-                    f"{r['actor']} · {r['decision']} ({r['date']}): {part} part "
+                    f"{r['actor']} · "
+                    f"{decision_label(case, r['decision'], 80) if case else r['decision']} "
+                    f"({r['date']}): {part} part "
                     f"{v:+.3f} of a gap of {float(r['gap']):+.3f}; chose {r['chosen']} over "
                     f"{r['best_rejected']}; motive: {r['motive']}",
                 )
             ax.plot([float(r["gap"])], [y[k]], marker="D", ms=5, color=BLACK, ls="none")
+        from realpolitik.reports.names import decision_label
+
         labels = [
-            short(f"{int(r['_no'])}. {r['actor']}: {r['decision']}", 40) for _, r in d.iterrows()
+            f"{int(r['_no'])}. {r['actor']}: "
+            + (decision_label(case, r["decision"], 34) if case else short(r["decision"], 34))
+            for _, r in d.iterrows()
         ]
         ax.set_yticks(y, labels)
         ax.axvline(0, color=BLACK, lw=0.9)
@@ -527,87 +671,99 @@ def counterfactual_chart(table: pd.DataFrame, world: str = "counterfactual") -> 
 # ---- Sobol sensitivity -------------------------------------------------------------------------
 
 
-def sensitivity_chart(indices: pd.DataFrame, top: int = 8) -> Chart:
-    """Per output, the assumptions with the largest total-order Sobol index (ST), with the
-    first-order index (S1) beside it, both with their 95% bootstrap intervals."""
+def sensitivity_chart(indices: pd.DataFrame, top: int = 12, case: Case | None = None) -> Chart:
+    """Which assumption matters for which output: a grid of total-order Sobol indices (ST),
+    assumptions in rows (the `top` with the largest ST for any output), outputs in columns.
+    Each cell is labelled with its ST; a bold outline marks an assumption that matters (ST at
+    least 0.05 with its interval clear of zero). The intervals (SALib's bootstrap, rescaled to
+    the report's 90%) and the first-order index S1 are in each cell's hover text."""
+    from matplotlib.patches import Rectangle
+
+    from realpolitik.reports.names import assumption_label, output_label
+
     idx = indices.copy()
+    for col in ("S1_conf", "ST_conf"):
+        idx[col] = idx[col] * (Z_LEVEL / Z_SALIB)
+    name_a = (lambda a: assumption_label(case, a, 34)) if case else (lambda a: short(a, 30))
+    name_o = (lambda o: output_label(case, o, 26, brief=True)) if case else (lambda o: short(o, 26))
     outputs = list(dict.fromkeys(idx["output"]))
-    cols = 1 if len(outputs) == 1 else 2
-    nrows = max(1, math.ceil(len(outputs) / cols))
-    shown = min(top, int(idx.groupby("output").size().max()) if len(idx) else 1)
-    fig = new_figure(5.0 * cols + 0.5, (0.32 * shown + 1.2) * nrows + 0.6)
+    order = (
+        idx.groupby("assumption")["ST"].max().sort_values(ascending=False).head(top).index.tolist()
+        if len(idx)
+        else []
+    )
+    width, _ = journal_size("double")
+    fig = new_figure(width, 1.6 + 0.24 * max(len(order), 2) + 0.04 * max(len(outputs), 1) * 8)
     chart = Chart(
         "sensitivity",
         fig,
-        f"Sobol indices of each output over the declared assumption "
-        f"ranges: total-order (ST, all effects of an assumption including interactions) "
-        f"and first-order (S1), with 95% intervals; the {top} assumptions with the "
-        f"largest ST per output.",
+        "Which judgment calls each result rests on: the total-order Sobol index (ST) of each "
+        "output over the declared assumption ranges, for the assumptions with the largest ST. "
+        "A cell is the share of the output's variance that involves the assumption; an "
+        "outlined cell matters (ST at least 0.05, its 90% interval clear of zero). Hover for "
+        "the interval and the first-order index.",
     )
     with style():
-        axes = np.atleast_1d(fig.subplots(nrows, cols, squeeze=False)).ravel()
-        for ax, out in zip(axes, outputs, strict=False):
-            sub = idx[idx["output"] == out].sort_values("ST", ascending=False).head(top)
-            y = np.arange(len(sub))[::-1]
-            h = 0.4
-            st = ax.barh(
-                y + h / 2,
-                sub["ST"],
-                height=h,
-                color=BLUE,
-                xerr=sub["ST_conf"],
-                error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2},
-                label="ST (total)",
-            )
-            s1 = ax.barh(
-                y - h / 2,
-                sub["S1"],
-                height=h,
-                color=ORANGE,
-                xerr=sub["S1_conf"],
-                error_kw={"ecolor": BLACK, "lw": 0.8, "capsize": 2},
-                label="S1 (first order)",
-            )
-            for bars, col in ((st, "ST"), (s1, "S1")):
-                for bar, (_, r) in zip(bars, sub.iterrows(), strict=True):
-                    chart.tip(
-                        bar,
-                        f"{out} · {r['assumption']}: {col} = {r[col]:.3f} ± "
-                        f"{r[col + '_conf']:.3f} (95%)",
-                    )
-            ax.set_yticks(y, [short(a, 26) for a in sub["assumption"]])
-            ax.axvline(0, color=BLACK, lw=0.8)
-            ax.axvline(0.05, color=GREY, lw=0.8, ls=":")
-            ax.set_title(short(out, 48), fontsize=10)
-            ax.grid(axis="y", visible=False)
-            hi = float(np.nanmax((sub["ST"] + sub["ST_conf"]).to_numpy())) if len(sub) else 1.0
-            ax.set_xlim(
-                min(
-                    0.0,
-                    float(np.nanmin((sub["S1"] - sub["S1_conf"]).to_numpy())) if len(sub) else 0.0,
-                ),
-                max(0.1, min(hi, 1.5)) * 1.05,
-            )
-        for ax in axes[len(outputs) :]:
-            ax.set_visible(False)
-        if not outputs:
-            axes[0].set_visible(True)
-            axes[0].text(
+        ax = fig.add_subplot()
+        if not order or not outputs:
+            ax.text(
                 0.5,
                 0.5,
                 "no output varies over the assumption ranges",
                 ha="center",
                 va="center",
-                transform=axes[0].transAxes,
+                transform=ax.transAxes,
             )
-        fig.legend(
-            handles=[
-                Patch(color=BLUE, label="ST (total order)"),
-                Patch(color=ORANGE, label="S1 (first order)"),
-                Line2D([], [], color=GREY, ls=":", label="0.05: the 'matters' line"),
-            ],
-            loc="outside lower center",
-            ncol=3,
+            ax.set_axis_off()
+            return chart
+        grid = np.full((len(order), len(outputs)), np.nan)
+        rows = {a: i for i, a in enumerate(order)}
+        cols = {o: j for j, o in enumerate(outputs)}
+        for _, r in idx[idx["assumption"].isin(order)].iterrows():
+            grid[rows[r["assumption"]], cols[r["output"]]] = max(float(r["ST"]), 0.0)
+        ax.imshow(np.clip(grid, 0, 1), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        for _, r in idx[idx["assumption"].isin(order)].iterrows():
+            i, j = rows[r["assumption"]], cols[r["output"]]
+            st, conf = float(r["ST"]), float(r["ST_conf"])
+            matters = 1.0 >= st >= 0.05 and st - conf > 0
+            noisy = st > 1.0  # an estimator artefact of too few samples, not a share
+            ax.text(
+                j,
+                i,
+                ">1 (noise)" if noisy else f"{st:.2f}",
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color="white" if st > 0.55 else BLACK,
+                fontweight="bold" if matters else "normal",
+            )
+            cellbox = Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, fill=False, ec=VERMILLION if matters else "none", lw=1.4
+            )
+            ax.add_patch(cellbox)
+            chart.tip(
+                cellbox,
+                f"{name_o(r['output'])} · {name_a(r['assumption'])} ({r['assumption']}): "
+                f"ST {st:.3f} ± {conf:.3f}, S1 {float(r['S1']):.3f} ± "
+                f"{float(r['S1_conf']):.3f} (90%)"
+                + ("; above 1: estimator noise, use more --samples" if st > 1 else ""),
+            )
+        ax.set_yticks(range(len(order)), [name_a(a) for a in order])
+        ax.set_xticks(
+            range(len(outputs)),
+            [name_o(o) for o in outputs],
+            rotation=35,
+            ha="left",
+            rotation_mode="anchor",
+            fontsize=6.5,
+        )
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.grid(visible=False)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        ax.set_xlabel(
+            "output (verdict: interest minus ideology strength; outcome: its probability)"
         )
     return chart
 
@@ -779,7 +935,9 @@ def alliance_coef_chart(frame: pd.DataFrame) -> Chart:
             ax.set_xlabel(label)
             ax.grid(axis="y", visible=False)
         blocks = dict(zip(f["term"], f["block"], strict=False))
-        axes[0].set_yticks([ypos[t] for t in terms], [f"{t}  ({blocks[t]})" for t in terms])
+        axes[0].set_yticks(
+            [ypos[t] for t in terms], [f"{t.replace('_', ' ')}  ({blocks[t]})" for t in terms]
+        )
         for t in terms:
             if blocks[t] == "ideology":
                 for ax in axes:

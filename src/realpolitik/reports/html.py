@@ -59,6 +59,7 @@ class ReportInputs:
     sensitivity: Any = MISSING  # SensitivityResult
     alliances: Any = MISSING  # AllianceFit
     alliance_edges: Any = MISSING  # {era label: edges frame}
+    alliance_regimes: Any = MISSING  # {"networks": decade_networks(), "distance": frame}
     headline_actor: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -176,6 +177,7 @@ class _Run:
     say: Callable[[str], None]
     bayes: bool = True
     headline_actor: str | None = None
+    store: Any = None
 
 
 def _case_arg(case_ref: Any, loaded: LoadedCase | None) -> str:
@@ -225,6 +227,8 @@ def complete(
 
     out = ReportInputs(**{k: getattr(inputs, k) for k in inputs.__dataclass_fields__})
     out.notes = list(inputs.notes)
+    if hasattr(out.counterfactual, "compare"):  # a SimulationResult from counterfactual()
+        out.counterfactual = out.counterfactual.compare()
     if out.fit is MISSING:
         run.say("fitting the weights (maximum likelihood)")
         out.fit = fit(comp, seed=run.seed, compare=True)
@@ -238,14 +242,16 @@ def complete(
                 out.notes.append(f"Hierarchical Bayes not shown: {exc}")
     if out.fidelity is MISSING:
         run.say("scoring the fitted model against the record")
-        out.fidelity = sim.fidelity(comp, n=run.n, seed=run.seed, store=None)
+        out.fidelity = sim.fidelity(comp, n=run.n, seed=run.seed, store=run.store)
     out.headline_actor = out.headline_actor or headline(comp, headline_actor)
     if out.counterfactual is MISSING:
         out.counterfactual = None
         if out.headline_actor:
             run.say(f"simulating the headline what-if (ideological {out.headline_actor})")
             world = sim.ideological(comp, out.headline_actor, sim.fitted_weights(comp))
-            out.counterfactual = sim.counterfactual(comp, world, n=run.n, seed=run.seed, store=None)
+            out.counterfactual = sim.counterfactual(
+                comp, world, n=run.n, seed=run.seed, store=run.store
+            ).compare()
     elif given(out.counterfactual) and not inputs.headline_actor:
         name = str(out.counterfactual.attrs.get("world", ""))
         if name.startswith("ideological "):
@@ -262,10 +268,11 @@ def complete(
                     base_samples=run.sensitivity_samples,
                     draws=run.sensitivity_draws,
                     seed=run.seed,
+                    store=run.store,
                 )
             except InputError as exc:
                 out.notes.append(f"Sensitivity analysis not shown: {exc}")
-    if out.alliances is MISSING or out.alliance_edges is MISSING:
+    if out.alliances is MISSING or out.alliance_edges is MISSING or out.alliance_regimes is MISSING:
         _alliances(out, run, alliances)
     return out
 
@@ -284,6 +291,7 @@ def _alliances(out: ReportInputs, run: _Run, wanted: bool | None) -> None:
     if wanted is False or (wanted is None and not alliance_data_ready(run.data_dir)):
         out.alliances = None if out.alliances is MISSING else out.alliances
         out.alliance_edges = None if out.alliance_edges is MISSING else out.alliance_edges
+        out.alliance_regimes = None if out.alliance_regimes is MISSING else out.alliance_regimes
         return
     try:
         from realpolitik.alliances.api import alliance_edges, fit_alliances
@@ -297,12 +305,21 @@ def _alliances(out: ReportInputs, run: _Run, wanted: bool | None) -> None:
             out.alliance_edges = {
                 e.label: alliance_edges(e.start, e.end, data_dir=run.data_dir) for e in ERAS
             }
+        if out.alliance_regimes is MISSING:
+            from realpolitik.reports.alliance_regimes import decade_networks, regime_distance
+
+            run.say("alliance networks by decade and regime distance by year")
+            out.alliance_regimes = {
+                "networks": decade_networks(data_dir=run.data_dir),
+                "distance": regime_distance(data_dir=run.data_dir),
+            }
     except Exception as exc:  # noqa: BLE001 (report what failed; the rest of the report stands)
         out.notes.append(
             f"Alliance study not shown: {str(exc).splitlines()[0] if str(exc) else exc}"
         )
         out.alliances = None if out.alliances is MISSING else out.alliances
         out.alliance_edges = None if out.alliance_edges is MISSING else out.alliance_edges
+        out.alliance_regimes = None if out.alliance_regimes is MISSING else out.alliance_regimes
 
 
 # ---- sections -----------------------------------------------------------------------------------
@@ -316,21 +333,26 @@ class Section:
 
 
 class _Figures:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, formats: Sequence[str] | None = None):
+        from realpolitik.reports.figures import FORMATS
+
         self.folder = folder
+        self.formats = tuple(formats or FORMATS)
         self.saved: list[Any] = []
 
     def add(self, chart: Any) -> str:
         from realpolitik.reports.figures import save_chart
 
-        s = save_chart(chart, self.folder)
+        s = save_chart(chart, self.folder, self.formats)
         self.saved.append(s)
         svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
         return (
             f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
-            f'<figcaption>{esc(s.caption)} Files: <a href="{FIGURES_DIR}/{esc(s.name)}.png">'
-            f'PNG</a> · <a href="{FIGURES_DIR}/{esc(s.name)}.svg">SVG</a>.</figcaption>'
-            "</figure>"
+            f"<figcaption>{esc(s.caption)} Files: "
+            + " · ".join(
+                f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>' for fmt in s.files
+            )
+            + ".</figcaption></figure>"
         )
 
 
@@ -392,7 +414,7 @@ def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
             "run it with:</p>"
             + command("realpolitik", "fit", run.case_arg, "--method", "bayes", "--seed", run.seed)
         )
-    return Section("verdict", "Verdict: ideology or interest?", "".join(parts))
+    return Section("verdict", "The verdict tables behind the findings", "".join(parts))
 
 
 def _timeline_section(case: Case, res: ReportInputs, figs: _Figures, run: _Run) -> Section:
@@ -495,7 +517,20 @@ def _decomposition_section(
         return None
     dec = res.fit.decomposition()
     numbers = decision_numbers(case)
+    from realpolitik.reports.names import decision_label, option_label
+
     shown = dec.assign(no=dec["decision"].map(numbers)).sort_values("no", kind="stable")
+    shown = shown.assign(
+        chosen=[
+            option_label(case, d, o)
+            for d, o in zip(shown["decision"], shown["chosen"], strict=True)
+        ],
+        best_rejected=[
+            option_label(case, d, o)
+            for d, o in zip(shown["decision"], shown["best_rejected"], strict=True)
+        ],
+        decision=[decision_label(case, d) for d in shown["decision"]],
+    )
     shown = shown.assign(motive=[motive_badge(m) for m in shown["motive"]])
     cols = [
         "no",
@@ -512,7 +547,7 @@ def _decomposition_section(
         '<p class="lead">For each decision, the fitted utility of the chosen option minus '
         "that of the best option it rejected, split into the part ideology accounts for and "
         "the part interest accounts for.</p>"
-        + figs.add(decomposition_chart(dec, numbers))
+        + figs.add(decomposition_chart(dec, numbers, case))
         + table(shown[cols], {"no": "{:.0f}"}, html_cols=("motive",))
         + '<p class="note">From the maximum-likelihood weights of the command below; in '
         "Python: <code>fit(CASE, seed=SEED).decomposition()</code>.</p>"
@@ -546,7 +581,9 @@ def _fidelity_section(res: ReportInputs, run: _Run) -> Section | None:
     return Section("fidelity", "Fidelity to the record", body)
 
 
-def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | None:
+def _counterfactual_section(
+    case: Case, res: ReportInputs, figs: _Figures, run: _Run
+) -> Section | None:
     from realpolitik.reports.figures import counterfactual_chart
 
     if not given(res.counterfactual):
@@ -586,7 +623,16 @@ def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sec
     ]
     choices = cf.attrs.get("choices")
     if isinstance(choices, pd.DataFrame) and not choices.empty:
-        ch = choices.assign(change=choices["counterfactual"] - choices["baseline"])
+        from realpolitik.reports.names import decision_label, option_label
+
+        ch = choices.assign(
+            change=choices["counterfactual"] - choices["baseline"],
+            option=[
+                option_label(case, d, o)
+                for d, o in zip(choices["decision"], choices["option"], strict=True)
+            ],
+            decision=[decision_label(case, d) for d in choices["decision"]],
+        )
         parts.append("<h3>How the choices shift</h3>")
         parts.append(
             table(ch, {"baseline": "{:.4f}", "counterfactual": "{:.4f}", "change": "{:+.4f}"})
@@ -608,7 +654,9 @@ def _counterfactual_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sec
     return Section("counterfactual", "Counterfactual: what if ideology had ruled?", "".join(parts))
 
 
-def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section | None:
+def _sensitivity_section(
+    case: Case, res: ReportInputs, figs: _Figures, run: _Run
+) -> Section | None:
     from realpolitik.reports.figures import sensitivity_chart
 
     sa = res.sensitivity
@@ -620,8 +668,13 @@ def _sensitivity_section(res: ReportInputs, figs: _Figures, run: _Run) -> Sectio
         f"({sa.n_evaluations:,} assumption settings × {sa.draws} paths, seed {sa.seed}).</p>"
     ]
     if not sa.indices.empty:
-        parts.append(figs.add(sensitivity_chart(sa.indices)))
+        parts.append(figs.add(sensitivity_chart(sa.indices, case=case)))
+    from realpolitik.reports.names import assumption_label
+
     m = sa.matters()
+    if not m.empty:
+        m = m.assign(label=[assumption_label(case, a) for a in m["assumption"]])
+        m = m[["label", "assumption", *[c for c in m.columns if c not in ("label", "assumption")]]]
     parts.append("<h3>Assumptions that matter (total-order index ≥ 0.05)</h3>")
     parts.append(table(m) if not m.empty else "<p>None reaches 0.05 for any output.</p>")
     parts.append("<h3>Share of the assumption space where interest outweighs ideology</h3>")
@@ -661,8 +714,23 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
         "era? Dyad-year logit of alliance formation (any new ATOP obligation) with errors "
         "clustered by dyad and year; networks of the alliances in force in each era.</p>"
     ]
-    if given(res.alliance_edges):
+    if given(res.alliance_regimes):
+        from realpolitik.reports.alliance_regimes import (
+            distance_chart,
+            network_chart,
+            regime_summary,
+        )
+
+        parts.append("<h3>Do allies share regimes?</h3>")
+        lines = regime_summary(res.alliance_regimes["distance"])
+        parts.append(
+            '<ul class="findings">' + "".join(f"<li>{esc(t)}</li>" for t in lines) + "</ul>"
+        )
+        parts.append(figs.add(distance_chart(res.alliance_regimes["distance"])))
+        parts.append(figs.add(network_chart(res.alliance_regimes["networks"])))
+    elif given(res.alliance_edges):
         parts.append(figs.add(alliance_network_chart(res.alliance_edges)))
+    if given(res.alliance_edges):
         counts = pd.DataFrame(
             [
                 {
@@ -738,9 +806,12 @@ def _alliance_section(res: ReportInputs, figs: _Figures, run: _Run) -> Section:
 
 
 def _assumptions_section(case: Case, run: _Run) -> Section:
+    from realpolitik.reports.names import assumption_label
+
     rows = [
         {
-            "assumption": a.id,
+            "assumption": assumption_label(case, a.id),
+            "id": a.id,
             "value": a.value,
             "range": f"[{a.range[0]}, {a.range[1]}]",
             "unit": a.unit or "",
@@ -873,6 +944,8 @@ def write_report(
     headline_actor: str | None = "USSR",
     inputs: ReportInputs | None = None,
     progress: bool = False,
+    store: Any = None,
+    figure_formats: Sequence[str] | None = None,
 ) -> Path:
     """Write OUT_DIR/report.html (self-contained) and OUT_DIR/figures/*.png|svg; return the
     HTML's path.
@@ -881,6 +954,8 @@ def write_report(
     Results in `inputs` are used as given; the others are computed with `n` paths and `seed`.
     `sensitivity_samples=0` leaves out the Sobol analysis; `alliances=None` includes the
     alliance study when its data directory holds every dataset (False: never, True: always).
+    `figure_formats` picks the files written per figure (default SVG, PDF and PNG; the SVG is
+    always written, the page inlines it); `store` is the run store for the simulations.
     """
     from realpolitik.errors import InputError
     from realpolitik.estimation.api import as_compiled
@@ -919,21 +994,27 @@ def write_report(
         sensitivity_draws,
         str(data_dir) if data_dir else None,
         say,
+        store=store,
     )
     res = complete(inputs or ReportInputs(), comp, run, include_bayes, alliances, headline_actor)
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
     run.headline_actor = res.headline_actor
     say("drawing the figures")
-    figs = _Figures(out / FIGURES_DIR)
+    figs = _Figures(out / FIGURES_DIR, figure_formats)
+    from realpolitik.reports.findings import findings_section
+    from realpolitik.reports.limitations import limitations_section
+
     sections = [
+        findings_section(case, res, figs, run),
+        limitations_section(case, res, run),
         _verdict_section(case, res, run),
         _timeline_section(case, res, figs, run),
         _weights_section(res, figs, run),
         _decomposition_section(case, res, figs, run),
         _fidelity_section(res, run),
         evaluation_section(comp, figs, run),
-        _counterfactual_section(res, figs, run),
-        _sensitivity_section(res, figs, run),
+        _counterfactual_section(case, res, figs, run),
+        _sensitivity_section(case, res, figs, run),
         _alliance_section(res, figs, run),
         _assumptions_section(case, run),
         _sources_section(case),

@@ -5,7 +5,9 @@ Pages: GET / (the explorer), GET /assets/explorer.{js,css}. JSON API:
   GET  /api/case?name=NAME        a case's actors, decisions, outcomes and fitted weights
   POST /api/validate {text, filename}          {ok: true, case} or {ok: false, problems}
   POST /api/predict  {case | text, filename, weights: {ACTOR: {ideology, interest}}, n, seed}
-       -> predicted choice probabilities per decision and the outcome distribution
+       -> predicted choice probabilities per decision and the outcome distribution, each
+          beside the baseline (fitted weights, same n and seed) with the difference and its
+          Monte Carlo error, and each deciding actor's ideology and interest strengths
 The server reads no file named by a request: cases come from the package, from --case, or
 from the text the page sends. It binds to 127.0.0.1 by default and, when bound to a loopback
 address, answers only requests addressed to a loopback host name (no DNS rebinding).
@@ -26,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 import select
 import shlex
@@ -51,6 +54,7 @@ from realpolitik.reports.worker import WorkStopped, run_limited
 MAX_BODY = 2_000_000
 DEFAULT_N = 2000
 MAX_N = 20_000
+Z_MC = 2.576  # 99%: a difference beyond this many Monte Carlo standard errors is flagged
 REQUEST_SECONDS = 60.0  # work for one request is stopped after this long
 REQUEST_MEMORY = 1_000_000_000  # bytes one request's worker may add to its address space
 MAX_WORKERS = 2  # requests whose work runs at once; the others wait (up to REQUEST_SECONDS)
@@ -272,11 +276,15 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
                 frame.loc[row, term] = float(value)
                 frame.loc[row, "source"] = "set in the explorer"
     res = simulate(c.comp, n=n, seed=seed, weights=frame, store=None)
+    base = simulate(c.comp, n=n, seed=seed, weights=c.weights, store=None) if changed else res
     choices = res.choices
+    base_choices = base.choices
     decisions = []
     for d in c.comp.case.decisions:
         sub = choices[choices["decision"] == d.id]
         p = dict(zip(sub["option"], sub["frequency"], strict=True))
+        bsub = base_choices[base_choices["decision"] == d.id]
+        pb = dict(zip(bsub["option"], bsub["frequency"], strict=True))
         decisions.append(
             {
                 "id": d.id,
@@ -289,21 +297,30 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
                         "label": o.label,
                         "recorded": o.id == d.chosen,
                         "p": float(p.get(o.id, 0.0)),
+                        "p_baseline": float(pb.get(o.id, 0.0)),
                     }
                     for o in d.options
                 ],
             }
         )
-    outcomes = [
-        {
-            "id": r["outcome"],
-            "label": r["label"],
-            "observed": bool(r["observed"]),
-            "frequency": float(r["frequency"]),
-            "mc_se": float(r["mc_se"]),
-        }
-        for _, r in res.outcomes.iterrows()
-    ]
+    outcomes = []
+    for (_, r), (_, b) in zip(res.outcomes.iterrows(), base.outcomes.iterrows(), strict=True):
+        diff = float(r["frequency"]) - float(b["frequency"])
+        se = math.sqrt(float(r["mc_se"]) ** 2 + float(b["mc_se"]) ** 2) if changed else 0.0
+        outcomes.append(
+            {
+                "id": r["outcome"],
+                "label": r["label"],
+                "observed": bool(r["observed"]),
+                "frequency": float(r["frequency"]),
+                "mc_se": float(r["mc_se"]),
+                "baseline": float(b["frequency"]),
+                "baseline_se": float(b["mc_se"]),
+                "difference": diff,
+                "difference_se": se,
+                "beyond_mc_error": bool(changed and abs(diff) > Z_MC * se),
+            }
+        )
     case_arg = shlex.quote(c.label)
     if changed:
         cmd = (
@@ -321,7 +338,36 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
         "outcomes": outcomes,
         "command": cmd,
         "weights": frame.to_dict("records"),
+        "changed": changed,
+        "z": Z_MC,
+        "strengths": _strengths(c, frame),
     }
+
+
+def _strengths(c: Loaded, weights: pd.DataFrame) -> dict[str, Any]:
+    """Per deciding actor, the ideology and interest strengths (docs/model.md) of the weights
+    shown and of the fitted ones: what the verdict compares."""
+    import numpy as np
+
+    from realpolitik.estimation.data import choice_data
+    from realpolitik.estimation.results import block_strength
+    from realpolitik.model.specs import MODELS
+
+    terms = MODELS["full"]
+    data = choice_data(c.comp, "full")
+    out: dict[str, Any] = {}
+    for i, actor in enumerate(c.comp.actor_ids):
+        mine = data.for_actor(i)
+        if mine.n_groups == 0:
+            continue
+        row: dict[str, Any] = {}
+        for label, frame in (("current", weights), ("fitted", c.weights)):
+            w = frame[frame["actor"] == actor].iloc[0]
+            vec = np.array([[float(w[t]) for t in terms]])
+            ideo, inter = block_strength(vec, mine, terms)
+            row[label] = {"ideology": float(ideo[0]), "interest": float(inter[0])}
+        out[actor] = row
+    return out
 
 
 def _int(value: Any, name: str, default: int, lo: int, hi: int) -> int:

@@ -77,6 +77,9 @@ class Assumption(Strict):
     rationale: StrictStr
     unit: StrictStr | None = None
     cite: list[Citation] = []
+    label: StrictStr | None = Field(
+        default=None, description="a short human name for figures and tables"
+    )
 
 
 class Point(Strict):
@@ -275,6 +278,9 @@ class Decision(Strict):
     requires: list[Requirement] = []
     cite: list[Citation] = []
     note: StrictStr | None = None
+    label: StrictStr | None = Field(
+        default=None, description="a short title for figures and tables"
+    )
 
 
 class Event(Strict):

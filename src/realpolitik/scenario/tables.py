@@ -182,5 +182,11 @@ TABLES = {
 }
 
 
-def tables(case: Case) -> dict[str, pd.DataFrame]:
+def tables(case: Case | str) -> dict[str, pd.DataFrame]:
+    """The case as tidy pandas frames, by name: actors, decisions, options, events,
+    assumptions, sources, figures. `case` is a loaded `Case`, a built-in name or a file."""
+    if not isinstance(case, Case):
+        from realpolitik.scenario.loader import load_case
+
+        case = load_case(case)
     return {name: fn(case) for name, fn in TABLES.items()}

@@ -8,7 +8,7 @@ seeded chunks on a backend and (optionally) stores every chunk in the run store.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,13 @@ class World:
         }
 
 
-@dataclass
+@dataclass(repr=False)
 class SimulationResult:
+    """A simulated world: `outcomes` (each outcome's frequency with its Monte Carlo standard
+    error), `choices` (each option's frequency per decision), the `weights` used. A result of
+    `counterfactual` also carries its `baseline` (the record's world, same seed and n), and
+    `compare()` sets the two side by side with the difference and its Monte Carlo error."""
+
     case_id: str
     world: World
     n: int
@@ -63,6 +68,70 @@ class SimulationResult:
     reused: bool
     backend: str
     weights: pd.DataFrame
+    baseline: SimulationResult | None = None
+
+    def compare(self, z: float | None = None) -> pd.DataFrame:
+        """Outcomes against the baseline: baseline, counterfactual, difference, mc_se (of the
+        difference), beyond_mc_error (|difference| > z x mc_se; z = 2.576, 99%)."""
+        if self.baseline is None:
+            raise ValueError("compare: this result has no baseline (use counterfactual())")
+        z = Z_MC if z is None else z
+        base = self.baseline.outcomes
+        out = base[["outcome", "label", "observed"]].copy()
+        out["baseline"] = base["frequency"].to_numpy()
+        out["counterfactual"] = self.outcomes["frequency"].to_numpy()
+        out["difference"] = out["counterfactual"] - out["baseline"]
+        out["mc_se"] = np.sqrt(
+            base["mc_se"].to_numpy() ** 2 + self.outcomes["mc_se"].to_numpy() ** 2
+        )
+        out["beyond_mc_error"] = out["difference"].abs() > z * out["mc_se"]
+        out["n"] = self.n
+        out.attrs["world"] = self.world.name
+        out.attrs["choices"] = self.choice_shift()
+        return out
+
+    def choice_shift(self) -> pd.DataFrame:
+        """Each option's frequency in the baseline and in this world."""
+        if self.baseline is None:
+            raise ValueError("choice_shift: this result has no baseline (use counterfactual())")
+        return _choice_shift(self.baseline, self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The outcome table: `compare()` for a counterfactual, else `outcomes`."""
+        return self.compare() if self.baseline is not None else self.outcomes.copy()
+
+    def summary(self) -> Any:
+        from realpolitik.summary import Summary
+
+        facts: list[tuple[str, object]] = [
+            ("Case", self.case_id),
+            ("World", self.world.name),
+            ("Paths", self.n),
+            ("Seed", self.seed),
+            ("Backend", self.backend),
+        ]
+        s = Summary(f"realpolitik simulation: {self.case_id}", facts)
+        if self.baseline is not None:
+            cols = ["outcome", "baseline", "counterfactual", "difference", "mc_se"]
+            s.add_table("outcomes against the baseline", self.compare()[[*cols, "beyond_mc_error"]])
+            s.notes.append(
+                "mc_se is the Monte Carlo standard error of the difference; beyond_mc_error "
+                f"when |difference| > {Z_MC} mc_se (99%)"
+            )
+        else:
+            s.add_table("outcomes", self.outcomes[["outcome", "observed", "frequency", "mc_se"]])
+            s.add_table("per-decision match with the record", self.match_rates())
+        return s
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        kind = "counterfactual" if self.baseline is not None else "simulation"
+        return (
+            f"<SimulationResult {kind} case={self.case_id!r} world={self.world.name!r} "
+            f"n={self.n} seed={self.seed}>"
+        )
 
     def match_rates(self) -> pd.DataFrame:
         rec = self.choices[self.choices["recorded"]]
@@ -215,7 +284,38 @@ def simulate(
     progress: bool = False,
     scenario_hash: str | None = None,
 ) -> SimulationResult:
-    """Simulate n paths of a case's world; the same seed gives the same numbers anywhere."""
+    """Simulate n paths of a case's world; the same seed gives the same numbers anywhere.
+
+    Parameters
+    ----------
+    case : str, Path, Case or Compiled
+        A built-in case name, a scenario file, or a loaded case.
+    n : int
+        Monte Carlo paths.
+    seed : int
+        Seed; each chunk of paths draws from its own stream, so backends agree.
+    world : World, optional
+        What differs from the record's world (default: nothing).
+    model : {"full", "ideology", "interest", "components"}
+        The choice model whose fitted weights drive the actors.
+    weights : DataFrame, optional
+        Weights per actor (columns actor and the model's terms); default: fitted by maximum
+        likelihood under the world's assumptions.
+    backend : {"local", "dask"}
+        Where the chunks run; `workers` processes, or an existing Dask `scheduler`.
+    store : path, bool or None
+        The run store (DuckDB): a path, True for the user cache, False or None for none. A
+        stored run is read back, not recomputed.
+    chunk_rows : int
+        Paths per chunk.
+    progress : bool
+        Show progress.
+
+    Returns
+    -------
+    SimulationResult
+        `outcomes`, `choices`, `match_rates()`, `summary()`.
+    """
     check_int(n, "-n", 1, limits.MAX_PATHS)
     check_int(seed, "--seed", 0, limits.MAX_SEED)
     comp = as_compiled(case)
@@ -393,10 +493,32 @@ def counterfactual(
     scheduler: str | None = None,
     store: Any = None,
     progress: bool = False,
-) -> pd.DataFrame:
-    """Outcome distribution of a changed world against the baseline, same seed, with the
-    Monte Carlo standard error of each difference."""
+) -> SimulationResult:
+    """Simulate a changed world against the baseline (the record's world), same seed.
+
+    Parameters
+    ----------
+    case : str, Path, Case or Compiled
+        A built-in case name, a scenario file, or a loaded case.
+    world : World
+        What differs: actors' weights, events removed or moved, assumption values, forced
+        choices (see docs/world-format.md; `load_world(FILE)` reads one from YAML).
+    n : int
+        Monte Carlo paths per world.
+    seed : int
+        The same seed drives both worlds (common random numbers).
+    backend, workers, scheduler, store, progress :
+        As for `simulate`.
+
+    Returns
+    -------
+    SimulationResult
+        The changed world, with `.baseline`; `.compare()` gives each outcome's baseline and
+        counterfactual probability, the difference and its Monte Carlo standard error.
+    """
     comp = as_compiled(case)
+    if world.name == "baseline":  # a World() with changes and no name of its own
+        world = replace(world, name="counterfactual")
     # the baseline is the record's world (weights fitted at the default assumptions); a world
     # that changes assumptions refits the weights under them, as `simulate` does
     base_w = fitted_weights(comp, "full")
@@ -412,16 +534,8 @@ def counterfactual(
     }
     base = simulate(comp, world=World(), weights=base_w, **common)
     alt = simulate(comp, world=world, weights=alt_w, **common)
-    out = base.outcomes[["outcome", "label", "observed"]].copy()
-    out["baseline"] = base.outcomes["frequency"]
-    out["counterfactual"] = alt.outcomes["frequency"]
-    out["difference"] = out["counterfactual"] - out["baseline"]
-    out["mc_se"] = np.sqrt(base.outcomes["mc_se"] ** 2 + alt.outcomes["mc_se"] ** 2)
-    out["beyond_mc_error"] = out["difference"].abs() > Z_MC * out["mc_se"]
-    out["n"] = n
-    out.attrs["world"] = world.name
-    out.attrs["choices"] = _choice_shift(base, alt)
-    return out
+    alt.baseline = base
+    return alt
 
 
 def _choice_shift(base: SimulationResult, alt: SimulationResult) -> pd.DataFrame:

@@ -34,7 +34,7 @@ ROWS_PER_CHUNK = 20_000
 MIN_SD = 0.005  # an output steadier than this is constant for practical purposes
 
 
-@dataclass
+@dataclass(repr=False)
 class SensitivityResult:
     case_id: str
     indices: pd.DataFrame
@@ -52,6 +52,32 @@ class SensitivityResult:
     @property
     def n_evaluations(self) -> int:
         return int(self.samples.shape[0])
+
+    def summary(self) -> Any:
+        from realpolitik.summary import Summary
+
+        s = Summary(
+            f"realpolitik sensitivity: {self.case_id}",
+            [
+                ("Case", self.case_id),
+                ("Assumption settings", self.n_evaluations),
+                ("Paths per setting", self.draws),
+                ("Seed", self.seed),
+            ],
+        )
+        s.add_table("share of the assumption space where interest outweighs", self.verdict_share)
+        s.add_table(f"assumptions that matter (ST >= {MATTERS})", self.matters())
+        s.notes = list(self.notes)
+        return s
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"<SensitivityResult case={self.case_id!r} settings={self.n_evaluations} "
+            f"draws={self.draws} seed={self.seed}>"
+        )
 
     def matters(self, threshold: float = MATTERS) -> pd.DataFrame:
         """Assumptions whose total-order index reaches `threshold` for at least one output, with
@@ -133,6 +159,32 @@ def sensitivity(
     progress: bool = False,
     scenario_hash: str | None = None,
 ) -> SensitivityResult:
+    """Sobol sensitivity of every verdict and outcome over the declared assumption ranges.
+
+    Parameters
+    ----------
+    case : str, Path, Case or Compiled
+        A built-in case name, a scenario file, or a loaded case.
+    base_samples : int
+        Sobol base samples N, a power of two; N x (assumptions + 2) settings are evaluated.
+    draws : int
+        Simulated paths per assumption setting (common random numbers across settings).
+    seed : int
+        Seed of the Sobol sample and of the paths; same seed, same numbers.
+    backend, workers, scheduler :
+        Where it runs: "local" or "dask" (with `workers` processes, or an existing
+        scheduler address).
+    store : path, bool or None
+        The run store (DuckDB): a path, True for the user cache, False or None for none.
+    progress : bool
+        Show progress.
+
+    Returns
+    -------
+    SensitivityResult
+        `indices` (S1, ST with intervals per output and assumption), `verdict_share`,
+        `matters()`, `summary()`.
+    """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 

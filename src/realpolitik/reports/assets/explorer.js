@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var state = { ref: null, summary: null, fitted: {}, weights: {}, seq: 0, timer: null };
+  var state = { ref: null, summary: null, fitted: {}, weights: {}, seq: 0, timer: null, strengthBoxes: {} };
   var uploads = {};  // select value -> {summary, ref} of files opened in this page
 
   function el(tag, attrs, children) {
@@ -59,6 +59,7 @@
     box.textContent = "";
     state.fitted = {};
     state.weights = {};
+    state.strengthBoxes = {};
     summary.actors.filter(function (a) { return a.decides; }).forEach(function (a) {
       var w = a.weights || { ideology: 0, interest: 0, source: "none" };
       state.fitted[a.id] = { ideology: w.ideology, interest: w.interest };
@@ -82,6 +83,9 @@
           text: "▲ fitted " + num(w[term]) + (w.source === "fitted" ? "" : " (" + w.source + ")") });
         fs.appendChild(el("div", { class: "slider" }, [label, input, out, mark]));
       });
+      var strengths = el("div", { class: "strengths", "data-strengths": a.id, "aria-live": "polite" });
+      state.strengthBoxes[a.id] = strengths;
+      fs.appendChild(strengths);
       box.appendChild(fs);
     });
     if (!box.children.length) { box.appendChild(el("p", { class: "hint", text: "No actor makes a recorded decision." })); }
@@ -127,12 +131,12 @@
     });
   }
 
-  function bar(p, cls, se) {
+  function bar(p, cls, se, z) {
     var track = el("div", { class: "track" }, [el("div", { class: "fill" + (cls ? " " + cls : "") })]);
     track.firstChild.style.width = (100 * p).toFixed(2) + "%";
     if (se) {
       var e = el("div", { class: "err" });
-      var lo = Math.max(0, p - 2.576 * se), hi = Math.min(1, p + 2.576 * se);
+      var lo = Math.max(0, p - z * se), hi = Math.min(1, p + z * se);
       e.style.left = (100 * lo).toFixed(2) + "%";
       e.style.width = Math.max(0.4, 100 * (hi - lo)).toFixed(2) + "%";
       track.appendChild(e);
@@ -140,15 +144,62 @@
     return track;
   }
 
+  function pts(x) { return (x >= 0 ? "+" : "−") + Math.abs(100 * x).toFixed(1); }
+
+  function pair(now, base, nowSe, baseSe, z, cls) {
+    // the baseline (grey) above the current world, on one scale
+    return el("div", { class: "pair" }, [
+      el("div", { class: "pair-row" }, [el("span", { class: "tag", text: "baseline" }), bar(base, "base", baseSe, z)]),
+      el("div", { class: "pair-row" }, [el("span", { class: "tag", text: "now" }), bar(now, cls || "", nowSe, z)])
+    ]);
+  }
+
+  function renderStrengths(strengths) {
+    Object.keys(state.strengthBoxes).forEach(function (actor) {
+      var box = state.strengthBoxes[actor];
+      box.textContent = "";
+      var s = strengths[actor];
+      if (!s) { return; }
+      var c = s.current, f = s.fitted;
+      var span = Math.max(Math.abs(c.ideology), Math.abs(c.interest), Math.abs(f.ideology), Math.abs(f.interest), 0.5);
+      ["ideology", "interest"].forEach(function (m) {
+        var track = el("div", { class: "strack" });
+        var fill = el("div", { class: "sfill " + m });
+        var v = c[m] / span;
+        fill.style.left = (50 + Math.min(0, v) * 50).toFixed(1) + "%";
+        fill.style.width = (Math.abs(v) * 50).toFixed(1) + "%";
+        var tick = el("div", { class: "stick" });
+        tick.style.left = (50 + (f[m] / span) * 50).toFixed(1) + "%";
+        track.appendChild(fill);
+        track.appendChild(tick);
+        box.appendChild(el("div", { class: "srow" }, [
+          el("span", { text: m }), track, el("output", { text: num(c[m]) })
+        ]));
+      });
+      var lead = c.interest > c.ideology ? "interest moves its choices more" :
+        (c.interest < c.ideology ? "ideology moves its choices more" : "the two are even");
+      box.appendChild(el("p", { class: "fitted", text: "strength: " + lead + " (▮ fitted)" }));
+    });
+  }
+
   function render(res) {
+    var z = res.z || 2.576;
     var out = $("outcomes");
     out.textContent = "";
     if (!res.outcomes.length) { out.appendChild(el("p", { class: "hint", text: "The case declares no outcomes." })); }
     res.outcomes.forEach(function (o) {
-      out.appendChild(el("div", { class: "row", "data-outcome": o.id }, [
-        el("span", { text: (o.observed ? "● " : "○ ") + o.label }),
-        bar(o.frequency, "", o.mc_se),
-        el("span", { class: "val", text: pct(o.frequency) + " ±" + (257.6 * o.mc_se).toFixed(1) })
+      var text;
+      if (res.changed.length) {
+        text = pct(o.baseline) + " → " + pct(o.frequency) + "; change " + pts(o.difference) +
+          " ± " + (100 * z * o.difference_se).toFixed(1) + " points" +
+          (o.beyond_mc_error ? " (beyond Monte Carlo error)" : " (within Monte Carlo error)");
+      } else {
+        text = pct(o.frequency) + " ± " + (100 * z * o.mc_se).toFixed(1) + " (the baseline)";
+      }
+      out.appendChild(el("div", { class: "row outcome" + (o.beyond_mc_error ? " moved" : ""), "data-outcome": o.id }, [
+        el("span", { class: "what", text: (o.observed ? "● " : "○ ") + o.label }),
+        pair(o.frequency, o.baseline, o.mc_se, o.baseline_se, z),
+        el("span", { class: "val", text: text })
       ]));
     });
     var dec = $("decisions");
@@ -161,13 +212,16 @@
         el("div", { class: "meta", text: d.date + " · " + (names[d.actor] || d.actor) })
       ]);
       d.options.forEach(function (o) {
-        var label = el("span", { text: o.label });
+        var label = el("span", { class: "what", text: o.label });
         if (o.recorded) { label.appendChild(el("span", { class: "badge", text: "recorded" })); }
-        card.appendChild(el("div", { class: "row" }, [label, bar(o.p, o.recorded ? "recorded" : ""),
-          el("span", { class: "val", text: pct(o.p) })]));
+        var val = res.changed.length ? pct(o.p_baseline) + " → " + pct(o.p) : pct(o.p);
+        card.appendChild(el("div", { class: "row" }, [label,
+          pair(o.p, o.p_baseline, 0, 0, z, o.recorded ? "recorded" : ""),
+          el("span", { class: "val", text: val })]));
       });
       dec.appendChild(card);
     });
+    renderStrengths(res.strengths || {});
     $("command").textContent = res.command;
   }
 
