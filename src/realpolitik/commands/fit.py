@@ -12,6 +12,7 @@ from realpolitik.commands.common import (
     STEPS,
     console,
     dump_json,
+    progress_enabled,
     rich_table,
     write_option_table,
 )
@@ -91,6 +92,15 @@ def print_fit(res, per_model: pd.DataFrame | None) -> None:
 @click.option(
     "--assume", multiple=True, metavar="ID=VALUE", help="Override an assumption's default."
 )
+@click.option(
+    "--loo",
+    type=click.Choice(["auto", "approx", "exact"]),
+    default="auto",
+    show_default=True,
+    help="Leave-one-decision-out in the model comparison: exact refits, one Newton step from "
+    "the full fit (approx, linear in decisions), or auto (exact up to 50 decisions per actor).",
+)
+@click.option("--no-compare", is_flag=True, help="Skip the model comparison.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--csv", "csv", metavar="FILE", help="Write --table to a file (.csv, .parquet, .dta)."
@@ -110,6 +120,8 @@ def fit(
     seed: int,
     steps: int,
     assume: tuple[str, ...],
+    loo: str,
+    no_compare: bool,
     as_json: bool,
     csv: str | None,
     table: str,
@@ -119,6 +131,8 @@ def fit(
     from realpolitik.estimation.api import fit as do_fit
     from realpolitik.estimation.compare import per_actor_predictions
 
+    if no_compare and table == "comparison":
+        raise click.UsageError("--table comparison needs the comparison; drop --no-compare")
     comp = as_compiled(case_ref)
     assumptions = parse_assignments(assume, "--assume")
     res = do_fit(
@@ -129,7 +143,9 @@ def fit(
         seed=seed,
         steps=steps,
         assumptions=assumptions,
-        compare=True,
+        compare=not no_compare,
+        loo=loo,
+        progress=progress_enabled(),
     )
     per_model = per_actor_predictions(comp, comp.theta(1, assumptions), actor)
     chosen = TABLES[table](res)

@@ -37,6 +37,7 @@ def fit(
     penalty: str = "auto",
     assumptions: dict[str, float] | None = None,
     compare: bool = False,
+    loo: str = "auto",
     steps: int = 3000,
     chains: int = 4,
     progress: bool = False,
@@ -45,7 +46,8 @@ def fit(
 
     model: full | ideology | interest | components; method: mle | bayes.
     `assumptions` overrides declared assumption defaults by id. With `compare=True` the
-    results carry the model comparison table (see `realpolitik.estimation.compare`).
+    results carry the model comparison table (see `realpolitik.estimation.compare`), its
+    leave-one-out scores computed as `loo` says (auto | approx | exact | none).
     """
     comp = as_compiled(case)
     if method not in ("mle", "bayes"):
@@ -81,7 +83,9 @@ def fit(
     if compare:
         from realpolitik.estimation.compare import compare_models
 
-        results.comparison = compare_models(comp, theta, actor=actor_index)
+        results.comparison = compare_models(
+            comp, theta, actor=actor_index, loo=loo, progress=progress
+        )
     return results
 
 
