@@ -252,7 +252,10 @@ def counterfactual(
     """Compare a changed world with the baseline (same seed), with Monte Carlo error."""
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.api import counterfactual as run_cf
+    from realpolitik.simulation.api import load_world
 
+    if file:
+        load_world(file)  # a bad counterfactual file fails before the case is fitted
     comp = as_compiled(case_ref)
     world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
     table = run_cf(
