@@ -224,6 +224,15 @@ def print_diagnostics(res, out: Output) -> None:
     help="Maximum likelihood (Firth-penalised when needed) or hierarchical Bayes (emcee).",
 )
 @click.option(
+    "--loo",
+    type=click.Choice(["auto", "approx", "exact"]),
+    default="auto",
+    show_default=True,
+    help="Leave-one-decision-out in the model comparison: exact refits, one Newton step from "
+    "the full fit (approx, linear in decisions), or auto (exact up to 50 decisions per actor).",
+)
+@click.option("--no-compare", is_flag=True, help="Skip the model comparison.")
+@click.option(
     "--seed", type=SEED, default=defaults.SEED, show_default=True, help="Seed for draws and MCMC."
 )
 @click.option(
@@ -303,6 +312,8 @@ def fit(
     coding: tuple[str, ...],
     out: str | None,
     csv_alias: str | None,
+    loo: str,
+    no_compare: bool,
     table: str,
     same: tuple[str, ...],
     posterior: str | None,
@@ -341,6 +352,8 @@ def fit(
     if posterior and not posterior.lower().endswith(".nc"):
         raise InputError(f"--posterior: expected a file ending in .nc, got '{posterior}'")
     o = Output(fmt, as_json)
+    if no_compare and table == "comparison":
+        raise click.UsageError("--table comparison needs the comparison; drop --no-compare")
     comp = as_compiled(case_ref)
     assumptions = parse_assignments(assume, "--assume")
     res = do_fit(
@@ -351,7 +364,8 @@ def fit(
         seed=seed,
         steps=steps,
         assumptions=assumptions,
-        compare=True,
+        compare=not no_compare,
+        loo=loo,
         checks=checks,
         check_steps=check_steps,
         breaks=list(breaks) if breaks else None,

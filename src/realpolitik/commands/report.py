@@ -11,6 +11,7 @@ from realpolitik.commands.common import (
     PATHS,
     SAMPLES_OR_ZERO,
     SEED,
+    Bounded,
     check_headline_actor,
     err_console,
     progress_enabled,
@@ -121,7 +122,7 @@ def report(
 )
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=Bounded(0, 65535),
     default=8765,
     show_default=True,
     help="Port (0: any free port).",

@@ -345,9 +345,16 @@ def counterfactual(
     """Compare a changed world with the baseline (same seed), with Monte Carlo error.
 
     `realpolitik counterfactual new FILE` writes a commented world file to start from."""
+    if file:  # a file that is not safe YAML fails before the model stack is even imported
+        from realpolitik.scenario.safe_yaml import load_yaml, read_text
+
+        load_yaml(read_text(file, "counterfactual file"), file)
     from realpolitik.estimation.api import as_compiled
     from realpolitik.simulation.api import counterfactual as run_cf
+    from realpolitik.simulation.api import load_world
 
+    if file:
+        load_world(file)  # and a file with the wrong fields before the case is fitted
     comp = as_compiled(case_ref)
     world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
     table = run_cf(

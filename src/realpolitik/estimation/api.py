@@ -37,6 +37,7 @@ def fit(
     penalty: str = "auto",
     assumptions: dict[str, float] | None = None,
     compare: bool = False,
+    loo: str = "auto",
     steps: int = 3000,
     chains: int = 4,
     progress: bool = False,
@@ -71,7 +72,11 @@ def fit(
     steps, chains : int
         Bayes only: MCMC steps per chain (half are burn-in) and independent ensembles.
     progress : bool
-        Show the sampler's progress.
+        Show progress (the sampler's, and the leave-one-out comparison's).
+    loo : {"auto", "approx", "exact", "none"}
+        How the comparison's leave-one-decision-out scores are computed: exact refits, one
+        Newton step from the full fit (linear in decisions), or auto (exact up to 50 decisions
+        per actor).
     checks : {"all", "fast", "none"}
         Which robustness checks stand behind each verdict
         (`realpolitik.estimation.robustness`): "all" runs every check, including the Bayesian
@@ -89,7 +94,8 @@ def fit(
     -------
     FitResults
         `params`, `bse`, `pvalues`, `conf_int()`, `llf`, `nobs`, `summary()`,
-        `verdict_frame()`, `robustness()`, `tests_frame()`, `strengths()`, `decomposition()`, `predictions()`, `to_frame()`,
+        `verdict_frame()`, `robustness()`, `tests_frame()`, `strengths()`, `decomposition()`,
+        `predictions()`, `to_frame()`,
         and for Bayes `to_inference_data()`.
 
     Examples
@@ -168,7 +174,9 @@ def fit(
     if compare:
         from realpolitik.estimation.compare import compare_models
 
-        results.comparison = compare_models(comp, theta, actor=actor_index)
+        results.comparison = compare_models(
+            comp, theta, actor=actor_index, loo=loo, progress=progress
+        )
         from realpolitik.estimation.audit import audit  # coding audit flags, as warnings
 
         results.warnings += [f"coding audit: {f}" for f in audit(comp, theta, actor_index).flags]

@@ -17,15 +17,19 @@ def group_log_softmax(U: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return shifted - np.repeat(lse, sizes, axis=-1)
 
 
-def correct_predictions(logp: np.ndarray, chosen: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per decision: does the model's most probable option match the one chosen? A decision
-    whose options are all equally probable counts as not predicted."""
+def correct_predictions(
+    logp: np.ndarray, chosen: np.ndarray, starts: np.ndarray, tol: float = 1e-12
+) -> np.ndarray:
+    """Per decision: is the chosen option strictly more probable than every rejected one? A tie
+    for the highest probability counts as a miss (whatever the order of the options), and so
+    does a decision whose options are all equally probable."""
+    is_chosen = chosen == 1
     sizes = np.diff(np.r_[starts, len(logp)])
-    first = np.array(
-        [s + int(np.argmax(logp[s : s + n])) for s, n in zip(starts, sizes, strict=True)]
-    )
-    spread = np.maximum.reduceat(logp, starts) - np.minimum.reduceat(logp, starts)
-    return (chosen[first] == 1) & (spread > 1e-12)
+    group = np.repeat(np.arange(len(starts)), sizes)
+    best_chosen = np.full(len(starts), -np.inf)
+    np.maximum.at(best_chosen, group[is_chosen], logp[is_chosen])
+    best_rejected = np.maximum.reduceat(np.where(is_chosen, -np.inf, logp), starts)
+    return best_chosen > best_rejected + tol
 
 
 def loglik(w: np.ndarray, Z: np.ndarray, chosen: np.ndarray, starts: np.ndarray) -> float:

@@ -8,11 +8,12 @@ uploads). The rules, also in docs/scenario-format.md ("Limits"):
 - at most `max_bytes()` bytes (20 MB by default; `REALPOLITIK_MAX_FILE_MB` overrides it), read
   with a bound, so a file whose size is not what `stat` says (/proc) cannot grow the process;
 - strict UTF-8;
-- no anchors (`&name`) or aliases (`*name`): the parser's events are checked first, before
-  any tree is built or any alias expanded (a few hundred bytes of nested aliases can stand for
-  billions of nodes);
-- nesting at most MAX_DEPTH levels and at most `max_nodes()` nodes (2,000,000 by default;
-  `REALPOLITIK_MAX_YAML_NODES` overrides it);
+- the parser's events are checked before any tree is built or any alias expanded: anchors
+  (`&name`) and aliases (`*name`) are allowed, but what aliases add when expanded is counted
+  and capped at ALIAS_BUDGET (100,000) values, since a few hundred bytes of nested aliases can
+  stand for billions; an alias inside the value it names is refused;
+- nesting at most MAX_DEPTH (100) levels, aliases included, and at most `max_nodes()` values
+  in all (2,000,000 by default; `REALPOLITIK_MAX_YAML_NODES` overrides it);
 - every failure, OS errors included, is an `InputError` of one line naming the file.
 """
 
@@ -32,6 +33,7 @@ from realpolitik.errors import InputError, Problem
 DEFAULT_MAX_MB = 20
 DEFAULT_MAX_NODES = 2_000_000
 MAX_DEPTH = 100
+ALIAS_BUDGET = 100_000  # values that aliases may add when expanded
 SIZE_ENV = "REALPOLITIK_MAX_FILE_MB"
 NODES_ENV = "REALPOLITIK_MAX_YAML_NODES"
 
@@ -137,30 +139,57 @@ def _refuse(message: str, event: Any) -> None:
 
 
 def _check_events(text: str, budget: int) -> None:
-    """Walk the parser's events (no tree is built yet): refuse anchors, aliases, nesting
-    deeper than MAX_DEPTH and more than `budget` nodes."""
-    depth = 0
-    nodes = 0
+    """Walk the parser's events (no tree is built, no alias expanded): count the values the
+    document stands for with every alias expanded, and refuse it when aliases add more than
+    ALIAS_BUDGET values, when it stands for more than `budget` values, when it nests deeper
+    than MAX_DEPTH (aliases included), or when an alias refers to a value that contains it."""
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, collection levels)
+    open_anchors: set[str] = set()
+    stack: list[list[Any]] = []  # open collections: [values, levels, anchor]
+    total = 0
+    added = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, AliasEvent):
-            _refuse(
-                f"aliases (*{event.anchor}) are not allowed; write the value out in full", event
-            )
-        if isinstance(event, NodeEvent):
-            if event.anchor is not None:
+            name = event.anchor
+            if name in open_anchors or name not in anchors:
+                _refuse(f"alias *{name} refers to a value that contains it, or to none", event)
+            size, levels = anchors[name]
+            added += size
+            total += size
+            if added > ALIAS_BUDGET:
                 _refuse(
-                    f"anchors (&{event.anchor}) are not allowed; write the value out in full",
+                    f"aliases (*name) expand to more than {ALIAS_BUDGET:,} values; "
+                    "write the values out in full",
                     event,
                 )
-            nodes += 1
-            if nodes > budget:
-                _refuse(f"more than {budget:,} values (set {NODES_ENV} to raise the limit)", event)
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
+            if len(stack) + levels > MAX_DEPTH:
+                _refuse(f"nested more than {MAX_DEPTH} levels deep (with aliases)", event)
+            if stack:
+                stack[-1][0] += size
+                stack[-1][1] = max(stack[-1][1], levels + 1)
+        elif isinstance(event, CollectionStartEvent):
+            total += 1
+            stack.append([1, 1, event.anchor])
+            if event.anchor is not None:
+                open_anchors.add(event.anchor)
+            if len(stack) > MAX_DEPTH:
                 _refuse(f"nested more than {MAX_DEPTH} levels deep", event)
         elif isinstance(event, CollectionEndEvent):
-            depth -= 1
+            size, levels, anchor = stack.pop()
+            if anchor is not None:
+                anchors[anchor] = (size, levels)
+                open_anchors.discard(anchor)
+            if stack:
+                stack[-1][0] += size
+                stack[-1][1] = max(stack[-1][1], levels + 1)
+        elif isinstance(event, NodeEvent):  # a scalar
+            total += 1
+            if event.anchor is not None:
+                anchors[event.anchor] = (1, 0)
+            if stack:
+                stack[-1][0] += 1
+        if total > budget:
+            _refuse(f"more than {budget:,} values (set {NODES_ENV} to raise the limit)", event)
 
 
 def load_yaml(text: str, origin: str) -> tuple[Any, yaml.Node | None]:
