@@ -94,7 +94,7 @@ def test_chosen_option_is_worded_like_its_alternatives(case: Case) -> None:
     for d in case.decisions:
         chosen = next(o for o in d.options if o.id == d.chosen)
         others = [len(o.label.split()) for o in d.options if o.id != d.chosen]
-        assert len(chosen.label.split()) <= max(others) + 3, d.id
+        assert len(chosen.label.split()) <= max(others) + 1, d.id
 
 
 def test_every_judgment_is_an_assumption_with_a_range(case: Case) -> None:
