@@ -318,7 +318,7 @@ def test_fit_carries_robustness_tests_and_labels() -> None:
     assert res.family["actors_tested"] == 1
     # the log-likelihood says which it is
     assert res.llf == res.loglik and np.isfinite(res.llf_penalised)
-    assert "unpenalised" in res.summary()
+    assert "unpenalised" in res.summary().as_text()
 
 
 def test_cli_fit_json_carries_the_checks(capsys: pytest.CaptureFixture[str]) -> None:

@@ -266,7 +266,11 @@ class PooledFit:
                 row["ideology_strength"] = float(np.median(ideo))
                 row["interest_strength"] = float(np.median(inter))
                 row["p_interest_outweighs"] = p
-                row["verdict"] = verdict_word(p, "ok")
+                word = verdict_word(p, "ok")
+                if word.startswith(("interest", "ideology")):
+                    # the pooled model has none of the single-case robustness checks behind it
+                    word += " (probability rule only: robustness checks not run)"
+                row["verdict"] = word
                 rows.append(row)
         return pd.DataFrame(rows)
 

@@ -414,7 +414,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client left: nothing to answer, no traceback
 
     def _json(self, obj: Any, status: int = 200) -> None:
         self._send(
