@@ -600,3 +600,27 @@ def test_pages_are_served(server: str) -> None:
             assert r.headers["Content-Type"].startswith(kind)
             body = r.read().decode()
             assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", body)
+
+
+def test_a_counterfactual_table_from_run_passes_through_the_report() -> None:
+    """`realpolitik run` hands the report the comparison table itself (a DataFrame, which has
+    a `.compare` method of its own): the report must keep it, not call it."""
+    from realpolitik.estimation.api import as_compiled
+    from realpolitik.reports.html import ReportInputs, _Run, complete
+
+    comp = as_compiled("east-asia-1945")
+    table = pd.DataFrame({"outcome": ["x"], "baseline": [0.5], "counterfactual": [0.6]})
+    inputs = ReportInputs(
+        fit=None,
+        bayes=None,
+        fidelity=None,
+        counterfactual=table,
+        sensitivity=None,
+        alliances=None,
+        alliance_edges=None,
+        alliance_regimes=None,
+        headline_actor="USSR",
+    )
+    run = _Run("east-asia-1945", "out", 100, 0, 0, 0, None, lambda _: None, bayes=False)
+    out = complete(inputs, comp, run, include_bayes=False, alliances=False, headline_actor="USSR")
+    assert out.counterfactual is table

@@ -227,8 +227,8 @@ def complete(
 
     out = ReportInputs(**{k: getattr(inputs, k) for k in inputs.__dataclass_fields__})
     out.notes = list(inputs.notes)
-    if hasattr(out.counterfactual, "compare"):  # a SimulationResult from counterfactual()
-        out.counterfactual = out.counterfactual.compare()
+    if isinstance(out.counterfactual, sim.SimulationResult):  # from counterfactual()
+        out.counterfactual = out.counterfactual.compare()  # (a DataFrame has .compare too)
     if out.fit is MISSING:
         run.say("fitting the weights (maximum likelihood)")
         out.fit = fit(comp, seed=run.seed, compare=True)
