@@ -187,10 +187,20 @@ def actor_findings(
                     f"towards the other actors' (partial pooling); {n} decisions of its own do "
                     "not carry that certainty."
                 )
-            if s is not None and checks.get("assumption ranges") == lean:
+            if (
+                s is not None
+                and checks.get("assumption ranges") == lean
+                and "robustness check 'assumptions'" not in failed
+            ):
                 sentence += (
                     " The assumption ranges do not stand in the way: the point estimate leans "
                     "the same way across them, and the uncertainty comes from the record itself."
+                )
+            elif s is not None and checks.get("assumption ranges") == lean:
+                sentence += (
+                    " Across the assumption ranges the point estimate leans the same way, but "
+                    "the verdict is not confident in every setting (robustness check "
+                    "'assumptions')."
                 )
         out.append(
             ActorFinding(actor, name, n, claim, sentence, checks, list(dict.fromkeys(failed)))
