@@ -148,3 +148,24 @@ def check_headline_actor(comp: Any, actor: str) -> None:
         raise InputError(
             f"--headline-actor: unknown actor '{actor}' (actors: {', '.join(comp.actor_ids)})"
         )
+
+
+def paths_and_seed(fn: Any) -> Any:
+    """`-n` (Monte Carlo paths per world) and `--seed`, as `run` and `report` take them."""
+    from realpolitik.commands import defaults
+
+    fn = click.option(
+        "--seed",
+        type=SEED,
+        default=defaults.SEED,
+        show_default=True,
+        help="Seed of every fit and simulation; same seed, same numbers.",
+    )(fn)
+    return click.option(
+        "-n",
+        "n",
+        type=PATHS,
+        default=defaults.PATHS,
+        show_default=True,
+        help="Monte Carlo paths per world.",
+    )(fn)

@@ -8,12 +8,11 @@ from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
     DRAWS,
-    PATHS,
     SAMPLES_OR_ZERO,
-    SEED,
     Bounded,
     check_headline_actor,
     err_console,
+    paths_and_seed,
     progress_enabled,
 )
 from realpolitik.commands.simulate import store_arg, store_options
@@ -28,21 +27,7 @@ from realpolitik.commands.simulate import store_arg, store_options
     show_default=True,
     help="Report folder: report.html and figures/ (SVG, PDF and PNG).",
 )
-@click.option(
-    "-n",
-    "n",
-    type=PATHS,
-    default=defaults.PATHS,
-    show_default=True,
-    help="Monte Carlo paths per world.",
-)
-@click.option(
-    "--seed",
-    type=SEED,
-    default=defaults.SEED,
-    show_default=True,
-    help="Seed of every fit and simulation; same seed, same numbers.",
-)
+@paths_and_seed
 @click.option(
     "--sensitivity-samples",
     type=SAMPLES_OR_ZERO,

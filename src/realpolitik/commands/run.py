@@ -12,10 +12,9 @@ import click
 from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
-    PATHS,
-    SEED,
     check_headline_actor,
     console,
+    paths_and_seed,
     progress_enabled,
 )
 from realpolitik.commands.fit import print_fit
@@ -26,21 +25,7 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg, store
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option(
-    "-n",
-    "n",
-    type=PATHS,
-    default=defaults.PATHS,
-    show_default=True,
-    help="Monte Carlo paths per world.",
-)
-@click.option(
-    "--seed",
-    type=SEED,
-    default=defaults.SEED,
-    show_default=True,
-    help="Seed of every fit and simulation; same seed, same numbers.",
-)
+@paths_and_seed
 @click.option(
     "--headline-actor",
     default=defaults.HEADLINE_ACTOR,
