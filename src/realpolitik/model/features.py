@@ -28,20 +28,46 @@ def record_capability(comp: Compiled, theta: np.ndarray, arena: int, t: float) -
     return cap
 
 
+def arena_actors(comp: Compiled, arena: int) -> np.ndarray:
+    """The actors with a capability in an arena, in index order."""
+    return np.array(sorted(comp.arenas[arena].series), dtype=np.intp)
+
+
+def class_log_capability(
+    comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float, record: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Log capabilities L[class, k] of the arena's actors (`arena_actors`) at t, and the class
+    of each path (None when the rows of L are the rows of theta, as in record mode).
+
+    The record scaled by the simulated deviation before the arena's dynamics start, the
+    simulated capability after (see model/state.py for the classes)."""
+    cols = arena_actors(comp, arena)
+    base = np.log(record_capability(comp, theta, arena, t)[:, cols])
+    if record:
+        return base, None
+    tab = state.cap_table[arena][:, cols]
+    labels = None if state.per_path else state.cap_class[:, arena]
+    return (tab if state.live[arena] else base + tab), labels
+
+
+def class_shares(log_cap: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Contest-success shares p_a = C_a^m / sum_b C_b^m, computed from log capabilities
+    L[class, k] as a softmax of m * L (the same numbers, without overflow)."""
+    z = m.reshape(-1, 1) * log_cap
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def capability(
     comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float, record: bool
 ) -> np.ndarray:
     """Capabilities at t: the record scaled by simulated deviations, or the simulated dynamics."""
-    base = record_capability(comp, theta, arena, t)
     if record:
-        return base
-    cols = np.array(sorted(comp.arenas[arena].series), dtype=int)
-    out = np.full((state.holder.shape[0], comp.n_actors), np.nan)
-    live = state.capability[:, arena, cols]
-    if np.isnan(live[:, 0]).all():
-        out[:, cols] = base[:, cols] * np.exp(state.deviation[:, arena, cols])
-    else:
-        out[:, cols] = live
+        return record_capability(comp, theta, arena, t)
+    L, labels = class_log_capability(comp, theta, state, arena, t, record)
+    out = np.full((state.rows, comp.n_actors), np.nan)
+    out[:, arena_actors(comp, arena)] = np.exp(L if labels is None else L[labels])
     return out
 
 
@@ -55,7 +81,92 @@ def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
     return shares
 
 
-Term = tuple[int, int, np.ndarray]  # (option, feature, values per row)
+Term = tuple[int, int, np.ndarray]  # (option, feature, values per row, or one value for all)
+
+
+def option_base(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
+    """The part of decision d's features X[theta row, option, feature] that does not depend on
+    the path: the same for every path sharing a parameter row."""
+    n_opt = len(d.option_ids)
+    base = np.zeros((theta.shape[0], n_opt, 5))
+    x = ideology_positions(comp, theta, d.t)
+    xd = x[:, d.actor]
+
+    def affinity(a: int) -> np.ndarray:
+        return 1.0 - np.abs(xd - x[:, a]) / comp.scale_width
+
+    # stakes: gains minus gives at the decider's valuations (less gains already held: a term)
+    base[:, :, 1] = _decider_values(comp, d, theta) @ (d.gains - d.gives).T
+    for j in range(n_opt):
+        f, g = d.favours[j], d.opposes[j]
+        base[:, j, 0] = (affinity(f) if f >= 0 else 0.0) - (affinity(g) if g >= 0 else 0.0)
+        base[:, j, 3] = d.risk[j].of(theta)
+        base[:, j, 4] = d.security[j].of(theta)
+    return base
+
+
+def _decider_values(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
+    values = np.zeros((theta.shape[0], len(comp.stake_ids)))  # the decider's valuations
+    for (a, s), q in comp.valuations.items():
+        if a == d.actor:
+            values[:, s] = q.of(theta)
+    return values
+
+
+def option_terms(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
+) -> list[Term]:
+    """The terms of decision d's features that depend on the path's state (stakes already
+    held, the balance of forces, hostility with the rival), to be added to `option_base`.
+
+    A term's values have one entry per path, or a single entry when every path has the same
+    value (then the engine draws the choice without per-path work)."""
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    return [(j, f, v[labels]) for j, f, v in by_class] + by_path
+
+
+def _state_terms(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool
+) -> tuple[list[Term], np.ndarray | None, list[Term]]:
+    """`option_terms` in two lists: terms with one value per capability class, the class of
+    each path (model/state.py), and terms with one value per path (or one for all)."""
+    by_class: list[Term] = []
+    by_path: list[Term] = []
+    labels = None
+    n_opt = len(d.option_ids)
+    pairs = [(j, d.favours[j], d.opposes[j]) for j in range(n_opt)]
+    pairs = [(j, f, g) for j, f, g in pairs if f >= 0 and g >= 0]
+    if d.arena >= 0 and pairs:
+        L, labels = class_log_capability(comp, theta, state, d.arena, d.t, record)
+        shares = class_shares(L, comp.arenas[d.arena].decisiveness.of(theta))
+        where = {int(a): i for i, a in enumerate(arena_actors(comp, d.arena))}
+        # one value per class: a single class (or record mode) has one per parameter row
+        into = by_class if labels is not None and len(L) > 1 else by_path
+        for j, f, g in pairs:
+            if f in where and g in where:  # zero unless both sides have a capability
+                diff = np.nan_to_num(shares[:, where[f]] - shares[:, where[g]], nan=0.0)
+                into.append((j, 2, diff))
+        if not by_class:
+            labels = None
+    gained = np.flatnonzero(d.gains.any(axis=0))
+    values = _decider_values(comp, d, theta) if len(gained) else None
+    for s in gained:
+        held = state.holder[:, s] == d.actor
+        if held.any():
+            assert values is not None
+            # every path holds it: one value for all
+            v = values[:, s] if held.all() else held * values[:, s]
+            for j in np.flatnonzero(d.gains[:, s]):
+                by_path.append((j, 1, -v))
+    for j in range(n_opt):
+        rival = d.rival[j]
+        if rival >= 0:
+            hostile = state.hostility[:, d.actor, rival]
+            if hostile.any():
+                if (hostile == hostile[0]).all():
+                    hostile = hostile[:1]
+                by_path.append((j, 3, -d.risk[j].of(theta) * hostile))
+    return by_class, labels, by_path
 
 
 def option_parts(
@@ -64,44 +175,7 @@ def option_parts(
     """The features of decision d split in two: a base X[theta row, option, feature] that is the
     same for every path sharing a parameter row, and the terms that depend on the path's state
     (stakes already held, the balance of forces, hostility with the rival), to be added."""
-    n_opt = len(d.option_ids)
-    base = np.zeros((theta.shape[0], n_opt, 5))
-    terms: list[Term] = []
-    x = ideology_positions(comp, theta, d.t)
-    xd = x[:, d.actor]
-
-    def affinity(a: int) -> np.ndarray:
-        return 1.0 - np.abs(xd - x[:, a]) / comp.scale_width
-
-    shares = None
-    if d.arena >= 0 and (d.favours >= 0).any() and (d.opposes >= 0).any():
-        cap = capability(comp, theta, state, d.arena, d.t, record)
-        shares = contest_shares(cap, comp.arenas[d.arena].decisiveness.of(theta))
-    values = np.zeros((theta.shape[0], len(comp.stake_ids)))  # the decider's valuations
-    for (a, s), q in comp.valuations.items():
-        if a == d.actor:
-            values[:, s] = q.of(theta)
-    # stakes: gains minus gives at the decider's valuations, less gains already held
-    base[:, :, 1] = values @ (d.gains - d.gives).T
-    for s in np.flatnonzero(d.gains.any(axis=0)):
-        held = state.holder[:, s] == d.actor
-        if held.any():
-            for j in np.flatnonzero(d.gains[:, s]):
-                terms.append((j, 1, -(held * values[:, s])))
-    for j in range(n_opt):
-        f, g = d.favours[j], d.opposes[j]
-        base[:, j, 0] = (affinity(f) if f >= 0 else 0.0) - (affinity(g) if g >= 0 else 0.0)
-        if shares is not None and f >= 0 and g >= 0:
-            terms.append((j, 2, np.nan_to_num(shares[:, f] - shares[:, g], nan=0.0)))
-        risk = d.risk[j].of(theta)
-        base[:, j, 3] = risk
-        rival = d.rival[j]
-        if rival >= 0:
-            hostile = state.hostility[:, d.actor, rival]
-            if hostile.any():
-                terms.append((j, 3, -risk * hostile))
-        base[:, j, 4] = d.security[j].of(theta)
-    return base, terms
+    return option_base(comp, d, theta), option_terms(comp, d, theta, state, record)
 
 
 def option_features(
@@ -109,10 +183,44 @@ def option_features(
 ) -> np.ndarray:
     """Features X[row, option, feature] for decision d in the given state."""
     base, terms = option_parts(comp, d, theta, state, record)
-    X = np.array(np.broadcast_to(base, (state.holder.shape[0], *base.shape[1:])))
+    X = np.array(np.broadcast_to(base, (state.rows, *base.shape[1:])))
     for j, f, values in terms:
         X[:, j, f] += values
     return X
+
+
+def utility_columns(
+    comp: Compiled,
+    d: CDecision,
+    theta: np.ndarray,
+    state: State,
+    weights: np.ndarray,
+    record: bool = False,
+    base: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Utilities of decision d's options, one array per option, and `labels`.
+
+    With labels None, each array has one entry per path, or a single entry when it is the same
+    for every path; otherwise one entry per capability class, labels[row] being each path's
+    class (when only the balance of forces differs between paths, the choice probabilities
+    are then computed once per class). `base` may pass `option_base` already computed for these
+    parameters (it does not depend on the path)."""
+    if base is None:
+        base = option_base(comp, d, theta)
+    w = weights[:, d.actor, :]
+    U = (
+        np.einsum("tof,tf->to", base, w)
+        if base.shape[0] == w.shape[0]
+        else (base * w[:, None, :]).sum(-1)
+    )
+    cols = [U[:, j] for j in range(U.shape[1])]
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    if labels is not None and any(len(v) > 1 for _, _, v in by_path):
+        by_path = [(j, f, v[labels]) for j, f, v in by_class] + by_path  # per path after all
+        by_class, labels = [], None
+    for j, f, values in by_class + by_path:
+        cols[j] = cols[j] + w[:, f] * values
+    return cols, labels
 
 
 def option_utility(
@@ -125,16 +233,10 @@ def option_utility(
 ) -> np.ndarray:
     """Utilities U[row, option] = X . w for the decider's feature weights w[row or 1, 5],
     without building X for every path."""
-    base, terms = option_parts(comp, d, theta, state, record)
-    w = weights[:, d.actor, :]
-    U = (
-        np.einsum("tof,tf->to", base, w)
-        if base.shape[0] == w.shape[0]
-        else (base * w[:, None, :]).sum(-1)
-    )
-    U = np.array(np.broadcast_to(U, (state.holder.shape[0], U.shape[1])))
-    for j, f, values in terms:
-        U[:, j] += w[:, f] * values
+    cols, labels = utility_columns(comp, d, theta, state, weights, record)
+    U = np.empty((state.rows, len(cols)), order="F")
+    for j, c in enumerate(cols):
+        U[:, j] = c if labels is None else c[labels]
     return U
 
 
