@@ -35,7 +35,7 @@ def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             default=2,
             show_default=True,
-            help="Dask worker processes.",
+            help="Worker processes: Dask workers, or local processes for a job of several chunks.",
         ),
         click.option(
             "--scheduler", metavar="ADDRESS", help="An existing Dask scheduler (tcp://host:port)."

@@ -23,7 +23,10 @@ from realpolitik.simulation.backends import chunk_rng, chunks
 from realpolitik.simulation.chunked import Execution, run_chunks
 from realpolitik.simulation.engine import run
 
-CHUNK_ROWS = 20_000
+# paths per chunk: each chunk has its own random stream (backends.chunk_rng), so this fixes the
+# numbers of a run with more paths than one chunk. 100,000 paths amortise the engine's fixed
+# cost per call (about 10 ms) to a few ns per path-decision (benchmarks/README.md).
+CHUNK_ROWS = 100_000
 Z_MC = 2.576  # 99% two-sided: differences beyond this many standard errors are reported
 
 
@@ -183,6 +186,7 @@ def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
         forced=forced,
         skip_events=skip,
         moved_events=moved,
+        diagnostics=False,  # only choices and outcomes are counted
     )
     max_opt = max(len(d.option_ids) for d in comp.decisions)
     counts = np.zeros((len(comp.decisions), max_opt), dtype=np.int64)
