@@ -162,8 +162,9 @@ def _state_terms(
         rival = d.rival[j]
         if rival >= 0:
             hostile = state.hostility[:, d.actor, rival]
-            if hostile.any():
-                if (hostile == hostile[0]).all():
+            low, high = hostile.min(), hostile.max()  # (in [0, 1]; no boolean temporaries)
+            if high > 0:
+                if low == high:
                     hostile = hostile[:1]
                 by_path.append((j, 3, -d.risk[j].of(theta) * hostile))
     return by_class, labels, by_path

@@ -48,7 +48,8 @@ class State:
         per_path = param_rows > 1
         classes = rows if per_path else 1
         holder = np.empty((rows, len(comp.holder0)), dtype=np.int16, order="F")
-        holder[:] = comp.holder0
+        for s, h in enumerate(comp.holder0):  # column fills: no element-wise cast
+            holder[:, s].fill(h)
         return cls(
             holder=holder,
             hostility=np.zeros((rows, n, n), order="F"),

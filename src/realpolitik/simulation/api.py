@@ -74,11 +74,33 @@ class SimulationResult:
         )
 
 
+# fitted_weights' recent answers, so that `run` (fidelity, the headline world, the
+# counterfactual's baseline) fits each model once: (comp, model, assumptions) -> (comp, frame).
+# The compiled case is held, so its id is not reused while the entry lives.
+_FITTED: dict[tuple[int, str, tuple[tuple[str, float], ...]], tuple[Compiled, pd.DataFrame]] = {}
+_FITTED_MAX = 16
+
+
 def fitted_weights(
     comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None
 ) -> pd.DataFrame:
     """Point weights per actor from a maximum-likelihood fit; 0 (a coin toss among options) for
-    actors the record cannot identify or who made no decision."""
+    actors the record cannot identify or who made no decision. The same question asked again
+    of the same compiled case is answered without refitting."""
+    key = (id(comp), model, tuple(sorted((assumptions or {}).items())))
+    hit = _FITTED.get(key)
+    if hit is not None and hit[0] is comp:
+        return hit[1].copy()
+    frame = _fitted_weights(comp, model, assumptions)
+    if len(_FITTED) >= _FITTED_MAX:
+        _FITTED.pop(next(iter(_FITTED)))
+    _FITTED[key] = (comp, frame)
+    return frame.copy()
+
+
+def _fitted_weights(
+    comp: Compiled, model: str, assumptions: dict[str, float] | None
+) -> pd.DataFrame:
     from realpolitik.estimation.api import fit
 
     res = fit(comp, model=model, assumptions=assumptions)
