@@ -99,7 +99,7 @@ class Chart:
 class SavedChart:
     name: str
     caption: str
-    png: Path
+    png: Path | None  # None when the PNG was not asked for
     svg: Path
     svg_text: str
     tips: dict[str, str]
@@ -125,16 +125,21 @@ def short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def save_chart(chart: Chart, out_dir: str | Path) -> SavedChart:
-    """Write `out_dir/NAME.png` and `out_dir/NAME.svg` and close the figure."""
+def save_chart(chart: Chart, out_dir: str | Path, png: bool = True) -> SavedChart:
+    """Write `out_dir/NAME.svg` (and `out_dir/NAME.png` unless `png=False`: the PNG, drawn at
+    200 dpi, costs more than the SVG) and close the figure."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta_svg = {"Date": None, "Creator": "realpolitik"}
     meta_png = {"Software": "realpolitik"}
     with style():
-        png = atomic_write(
-            out / f"{chart.name}.png",
-            lambda p: chart.figure.savefig(p, format="png", metadata=meta_png),
+        png_path = (
+            atomic_write(
+                out / f"{chart.name}.png",
+                lambda p: chart.figure.savefig(p, format="png", metadata=meta_png),
+            )
+            if png
+            else None
         )
         svg = atomic_write(
             out / f"{chart.name}.svg",
@@ -142,7 +147,7 @@ def save_chart(chart: Chart, out_dir: str | Path) -> SavedChart:
         )
     plt.close(chart.figure)
     return SavedChart(
-        chart.name, chart.caption, png, svg, svg.read_text(encoding="utf-8"), dict(chart.tips)
+        chart.name, chart.caption, png_path, svg, svg.read_text(encoding="utf-8"), dict(chart.tips)
     )
 
 

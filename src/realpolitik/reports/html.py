@@ -315,20 +315,22 @@ class Section:
 
 
 class _Figures:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, png: bool = True):
         self.folder = folder
+        self.png = png
         self.saved: list[Any] = []
 
     def add(self, chart: Any) -> str:
         from realpolitik.reports.figures import save_chart
 
-        s = save_chart(chart, self.folder)
+        s = save_chart(chart, self.folder, png=self.png)
         self.saved.append(s)
         svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
+        png = f'<a href="{FIGURES_DIR}/{esc(s.name)}.png">PNG</a> · ' if s.png else ""
         return (
             f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
-            f'<figcaption>{esc(s.caption)} Files: <a href="{FIGURES_DIR}/{esc(s.name)}.png">'
-            f'PNG</a> · <a href="{FIGURES_DIR}/{esc(s.name)}.svg">SVG</a>.</figcaption>'
+            f"<figcaption>{esc(s.caption)} Files: {png}"
+            f'<a href="{FIGURES_DIR}/{esc(s.name)}.svg">SVG</a>.</figcaption>'
             "</figure>"
         )
 
@@ -845,9 +847,10 @@ def write_report(
     headline_actor: str | None = "USSR",
     inputs: ReportInputs | None = None,
     progress: bool = False,
+    png: bool = True,
 ) -> Path:
     """Write OUT_DIR/report.html (self-contained) and OUT_DIR/figures/*.png|svg; return the
-    HTML's path.
+    HTML's path. `png=False` writes the figures as SVG only (faster; the page inlines SVG).
 
     case_ref: a built-in case name, a scenario file path, a `Case` or a `LoadedCase`.
     Results in `inputs` are used as given; the others are computed with `n` paths and `seed`.
@@ -895,7 +898,7 @@ def write_report(
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
     run.headline_actor = res.headline_actor
     say("drawing the figures")
-    figs = _Figures(out / FIGURES_DIR)
+    figs = _Figures(out / FIGURES_DIR, png=png)
     sections = [
         _verdict_section(case, res, run),
         _timeline_section(case, res, figs, run),
