@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from realpolitik.alliances.models import AllianceFit, EraResult
+from realpolitik.alliances.models import AllianceFit, Check, EraResult, Spec
 from realpolitik.cache import cached, decode, encode, lookup, result_key, save
 from realpolitik.cli import main as cli_main
 from realpolitik.estimation.api import as_compiled, fit
@@ -26,27 +26,34 @@ def era(name: str, seed: int) -> EraResult:
     ame = pd.DataFrame({"term": terms, "ame": rng.normal(size=3), "se": rng.uniform(size=3)})
     return EraResult(
         era=name,
-        outcome="onset",
+        spec=Spec(),
         n_obs=1000 + seed,
         n_events=17,
         n_dyads=300,
+        n_years=98,
         year_min=1816,
         year_max=1913,
         params=params,
         cov=cov,
+        cov_dyad=cov * 0.9,
         llf=-123.4,
         llnull=-150.0,
-        ll_without={"ideology": -130.0, "interest": -140.5},
         ame=ame,
-        blocks={"diff": 0.1, "diff_low": -0.2, "diff_high": np.float64(0.4)},
+        strengths={"ideology": 0.1, "interest": np.float64(0.4)},
+        p_interest=0.8,
         converged=True,
+        at_risk=1100 + seed,
+        events_at_risk=18,
+        missing={"regime_sim": (3, 1)},
         dropped=["igo_shared"],
+        checks=[Check("no controls", 0.7, "interest", 1000, 17)],
+        bootstrap_reps=99,
     )
 
 
 def test_alliance_fit_round_trips_through_json() -> None:
     fit_ = AllianceFit(
-        outcome="onset", results={"1816-1913": era("1816-1913", 1), "pooled": era("pooled", 2)}
+        spec=Spec(), results={"1816-1913": era("1816-1913", 1), "pooled": era("pooled", 2)}
     )
     edges = {
         "1816-1913": pd.DataFrame(
@@ -60,11 +67,14 @@ def test_alliance_fit_round_trips_through_json() -> None:
         pd.testing.assert_series_equal(b.params, r.params)
         pd.testing.assert_frame_equal(b.cov, r.cov)
         pd.testing.assert_frame_equal(b.ame, r.ame)
-        assert (b.llf, b.ll_without, b.blocks, b.dropped) == (
+        pd.testing.assert_frame_equal(b.cov_dyad, r.cov_dyad)
+        assert (b.spec, b.llf, b.strengths, b.missing, b.dropped, b.checks) == (
+            r.spec,
             r.llf,
-            r.ll_without,
-            r.blocks,
+            r.strengths,
+            r.missing,
             r.dropped,
+            r.checks,
         )
     pd.testing.assert_frame_equal(back_edges["1816-1913"], edges["1816-1913"])
     pd.testing.assert_frame_equal(back_fit.to_frame(), fit_.to_frame())

@@ -13,6 +13,7 @@ are written as SVG only unless `--png` asks for PNG files too; each model is fit
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 from typing import Any
@@ -266,13 +267,14 @@ def alliance_study(store: Any, data_dir: Any = None) -> tuple[Any, dict[str, Any
     alliance code; else computed and stored."""
     from realpolitik.alliances.api import alliance_edges, fit_alliances
     from realpolitik.alliances.eras import ERAS
+    from realpolitik.alliances.models import Spec
     from realpolitik.alliances.store import MANIFEST, resolve_data_dir
     from realpolitik.cache import cached, code_hash, file_hash
 
     spec = {
         "data": file_hash(resolve_data_dir(data_dir) / MANIFEST),
         "eras": [e.label for e in ERAS],
-        "outcome": "onset",
+        "spec": dataclasses.asdict(Spec()),  # the report fits the default specification
         "code": code_hash("alliances"),
     }
 

@@ -227,7 +227,8 @@ def complete(
 
     out = ReportInputs(**{k: getattr(inputs, k) for k in inputs.__dataclass_fields__})
     out.notes = list(inputs.notes)
-    if hasattr(out.counterfactual, "compare"):  # a SimulationResult from counterfactual()
+    # a SimulationResult from counterfactual() (a frame, which also has `compare`, is as given)
+    if not isinstance(out.counterfactual, pd.DataFrame) and hasattr(out.counterfactual, "compare"):
         out.counterfactual = out.counterfactual.compare()
     if out.fit is MISSING:
         run.say("fitting the weights (maximum likelihood)")
