@@ -141,7 +141,9 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
         cap = None
         m = 1.0
         if d.arena >= 0:
-            cap = list(record_capability(comp, theta, d.arena, d.t)[0])
+            rec = record_capability(comp, theta, d.arena, d.t)[0]
+            rec[~comp.present(d.t)] = np.nan  # actors outside the case do not contest
+            cap = list(rec)
             m = float(comp.arenas[d.arena].decisiveness.of(theta)[0])
         options = []
         for j in range(len(d.option_ids)):
@@ -177,6 +179,10 @@ def make_plan(comp: Any, W: np.ndarray) -> Plan:
             "actor": o.actor,
             "stake": o.stake,
             "members": o.members,
+            # the alliances that count for an alliance outcome (of its types, or any)
+            "counts": {k for k, ok in enumerate(comp.alliance_typed(o.types)) if ok}
+            if comp.alliances
+            else set(),
             "arena": o.arena,
             "threshold": float(o.threshold.of(theta)[0]),
         }
@@ -342,6 +348,7 @@ def mesa_classes() -> tuple[type, type]:
                         any(
                             a in self.plan.members[k] and b in self.plan.members[k]
                             for k in self.alliance
+                            if k in o["counts"]
                         )
                     )
                 else:
@@ -380,23 +387,29 @@ def mesa_vector_classes() -> tuple[type, type]:
             if d is None or d["actor"] != self.index:
                 return
             w = self.w
-            shares = model.contest(d["cap"], d["arena"], d["m"]) if d["cap"] is not None else None
+            recurring = model.plan.recurring
             utils: list[Any] = []
             for o in d["options"]:
-                f, g = o["favours"], o["opposes"]
-                ideo = (d["aff"][f] if f >= 0 else 0.0) - (d["aff"][g] if g >= 0 else 0.0)
+                f, g = o["favours"], o["opposes"]  # sides: lists of actors
+                ideo = (sum(d["aff"][a] for a in f) / len(f) if f else 0.0) - (
+                    sum(d["aff"][a] for a in g) / len(g) if g else 0.0
+                )
                 stakes = sum(d["values"][s] for s in o["gains"]) - sum(
                     d["values"][s] for s in o["gives"]
                 )
                 u: Any = w[0] * ideo + w[1] * stakes + w[3] * o["risk"] + w[4] * o["security"]
-                for s in o["gains"]:  # a stake already held is not gained again
+                for s in o["gains"]:  # a stake already held is not gained again (unless recurring)
+                    if recurring[s]:
+                        continue
                     held = model.holder[:, s] == self.index
                     if held.any():
                         u = u - (w[1] * d["values"][s]) * held
-                if shares is not None and f >= 0 and g >= 0:
-                    pf, pg = shares[f], shares[g]
-                    if pf is not None and pg is not None:
-                        u = u + w[2] * (pf - pg)
+                for s in o["gives"]:  # a stake is given up only where it is held
+                    not_held = model.holder[:, s] != self.index
+                    if not_held.any():
+                        u = u + (w[1] * d["values"][s]) * not_held
+                if d["cap"] is not None and f and g:
+                    u = u + w[2] * model.sides(d["cap"], d["arena"], d["m"], f, g)
                 if o["rival"] >= 0:
                     hostile = model.hostility.get((self.index, o["rival"]))
                     if hostile is not None:
@@ -432,7 +445,8 @@ def mesa_vector_classes() -> tuple[type, type]:
             self.n = n
             self.holder = np.tile(np.asarray(plan.holder0, dtype=np.int16), (n, 1)).T.copy().T
             self.hostility: dict[tuple[int, int], np.ndarray] = {}
-            self.alliance: dict[tuple[int, int], np.ndarray] = {}
+            # alliances in force: a number while every path has the same flag, then an array
+            self.alliance: dict[int, Any] = {k: True for k in plan.alliance0}
             self.align: dict[int, np.ndarray] = {}
             # log-deviation from the record: a number while every path has the same one
             self.deviation: dict[tuple[int, int], Any] = {}
@@ -442,6 +456,24 @@ def mesa_vector_classes() -> tuple[type, type]:
             self.cursor = 0
             for a in plan.actors:
                 VectorActor(self, a, plan.weights[a])
+
+        def sides(self, cap: list[float], arena: int, m: float, f: list[int], g: list[int]) -> Any:
+            """p_F - p_G with each side's members pooled (no allies with a capability in the
+            cases benchmarked); 0 when a side has no capability."""
+            raw: list[Any] = []
+            for a, c in enumerate(cap):
+                raw.append(
+                    None if math.isnan(c) else c * np.exp(self.deviation.get((arena, a), 0.0))
+                )
+            cf = [raw[a] for a in f if raw[a] is not None]
+            cg = [raw[a] for a in g if raw[a] is not None]
+            if not cf or not cg:
+                return 0.0
+            pf, pg = sum(cf) ** m, sum(cg) ** m
+            rest = sum(
+                r**m for a, r in enumerate(raw) if r is not None and a not in f and a not in g
+            )
+            return (pf - pg) / (pf + pg + rest)
 
         def contest(self, cap: list[float], arena: int, m: float) -> list[Any]:
             powered: list[Any] = []
@@ -455,7 +487,7 @@ def mesa_vector_classes() -> tuple[type, type]:
             return [None if p is None else p / total for p in powered]
 
         def apply(self, eff: tuple, mask: np.ndarray | None, sign: float = 1.0) -> None:
-            kind, a, b, stake, arena, amount, active = eff
+            kind, a, b, stake, arena, amount, active, alliance, ends = eff
             if kind == "aid":
                 step = sign * math.log1p(amount)
                 dev = self.deviation.get((arena, a), 0.0)
@@ -472,10 +504,15 @@ def mesa_vector_classes() -> tuple[type, type]:
             elif kind == "align":
                 col = self.align.setdefault(a, np.full(self.n, -1, dtype=np.int16))
                 col[mask if mask is not None else slice(None)] = b
-            elif kind == "alliance":
-                col = self.alliance.setdefault((a, b), np.zeros(self.n, dtype=bool))
-                col[mask if mask is not None else slice(None)] = active
-                self.alliance[(b, a)] = col
+            elif kind == "alliance":  # ends the alliances it names or supersedes, then starts
+                for k, on in [(k, False) for k in ends] + ([(alliance, True)] if active else []):
+                    if mask is None:
+                        self.alliance[k] = on
+                    else:
+                        col = self.alliance.get(k, False)
+                        col = np.full(self.n, col) if np.isscalar(col) else col
+                        col[mask] = on
+                        self.alliance[k] = col
             elif kind == "hostility":
                 col = self.hostility.setdefault((a, b), np.zeros(self.n))
                 col[mask if mask is not None else slice(None)] = min(max(amount, 0.0), 1.0)
@@ -498,9 +535,16 @@ def mesa_vector_classes() -> tuple[type, type]:
                     met = share >= o["threshold"] if share is not None else False
                     self.outcomes.append(np.broadcast_to(met, self.n))
                 elif o["kind"] == "alliance":
-                    self.outcomes.append(
-                        self.alliance.get(tuple(o["members"]), np.zeros(self.n, dtype=bool)).copy()
-                    )
+                    a, b = o["members"]
+                    met: Any = False
+                    for k, on in self.alliance.items():
+                        if (
+                            k in o["counts"]
+                            and a in self.plan.members[k]
+                            and b in self.plan.members[k]
+                        ):
+                            met = met | on
+                    self.outcomes.append(np.array(np.broadcast_to(met, self.n)))
                 else:
                     self.outcomes.append(self.holder[:, o["stake"]] == o["actor"])
 
