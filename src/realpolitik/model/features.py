@@ -195,6 +195,31 @@ def option_terms(
     return [(j, f, v[labels]) for j, f, v in by_class] + by_path
 
 
+def _allies_matter(
+    comp: Compiled,
+    state: State,
+    pairs: list[tuple[int, tuple[int, ...], tuple[int, ...]]],
+    contests: np.ndarray,
+) -> bool:
+    """Can an alliance change a side's strength on some path? Only a defence or offence
+    alliance in force on some path that joins a member of a side to an actor outside both sides
+    who contests (has a capability and is in the case): otherwise `coalition_shares` gives the
+    same numbers without the alliance state, once per capability class."""
+    typed = comp.alliance_typed(("defence", "offence"))
+    if not typed.any():
+        return False
+    on = typed & state.alliance.any(axis=0)
+    if not on.any():
+        return False
+    M = comp.alliance_members()[on]
+    for _, f, g in pairs:
+        sides = np.zeros(comp.n_actors, dtype=bool)
+        sides[list(f) + list(g)] = True
+        if (M[:, sides].any(axis=1) & M[:, contests & ~sides].any(axis=1)).any():
+            return True
+    return False
+
+
 def _state_terms(
     comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool
 ) -> tuple[list[Term], np.ndarray | None, list[Term]]:
@@ -209,18 +234,33 @@ def _state_terms(
     if d.arena >= 0 and pairs:
         L, labels = class_log_capability(comp, theta, state, d.arena, d.t, record)
         cols = arena_actors(comp, d.arena)
+        contests = np.zeros(comp.n_actors, dtype=bool)  # a capability, inside the case
+        contests[cols] = ~np.isnan(L[0])
+        contests &= comp.present(d.t)
         alliance = None
-        if comp.alliances:
-            typed = comp.alliance_typed(("defence", "offence"))
-            if typed.any() and state.alliance[:, typed].any():
-                # allies join a side path by path: the capability classes cannot carry that,
-                # so the shares are computed per path (the general path, as before i14)
-                alliance = state.alliance
-                if labels is not None:
-                    L, labels = L[labels], None
+        if comp.alliances and _allies_matter(comp, state, pairs, contests):
+            # allies join a side path by path, which the capability classes do not carry:
+            # the shares are computed once per (class, alliances in force) pair that occurs
+            # (a handful), or per path when each path has its own parameters or there are too
+            # many alliances for that (the general path, as before i14)
+            alliance = state.alliance
+            k = alliance.shape[1]
+            if labels is not None and k <= 16 and len(L) << k <= 4 * state.rows:
+                bits = np.zeros(state.rows, dtype=np.intp)
+                for a in range(k):
+                    bits += alliance[:, a].astype(np.intp) << a
+                key = (labels << k) + bits
+                used = np.flatnonzero(np.bincount(key, minlength=len(L) << k))
+                remap = np.zeros(len(L) << k, dtype=np.intp)
+                remap[used] = np.arange(len(used))
+                labels = remap[key]
+                L = L[used >> k]
+                alliance = ((used[:, None] >> np.arange(k)) & 1).astype(bool)
+            elif labels is not None:
+                L, labels = L[labels], None
         cap = np.full((len(L), comp.n_actors), np.nan)
         cap[:, cols] = np.exp(L)
-        cap[:, ~comp.present(d.t)] = np.nan  # actors outside the case do not contest
+        cap[:, ~contests] = np.nan  # actors outside the case do not contest
         m = comp.arenas[d.arena].decisiveness.of(theta)
         # one value per class: a single class (or record mode) has one per parameter row
         into = by_class if labels is not None and len(L) > 1 else by_path
