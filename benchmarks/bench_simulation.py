@@ -697,7 +697,9 @@ def bench_engine(full: Any, n_core: int, n_big: int, reps: int, seed: int) -> di
     ns, walls, cpus, loads, freqs = [], [], [], [], []
     for _ in range(reps):
         loads.append(load1())
-        t, _ = cpu(lambda: simulate(full, n=n_core, seed=seed, weights=w, store=False))
+        # workers=1: every chunk in this process, so that its CPU time is all the work (with
+        # the default 2 workers, 2 chunks or more run in forked children, not counted here)
+        t, _ = cpu(lambda: simulate(full, n=n_core, seed=seed, weights=w, store=False, workers=1))
         ns.append(t / (n_core * n_dec) * 1e9)
         c0 = cpu_children() + time.process_time()
         t0 = time.perf_counter()
