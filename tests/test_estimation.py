@@ -144,7 +144,13 @@ def scenario(n: int, seed: int, chosen: list[int] | None = None, lone: bool = Fa
         )
     doc["decisions"] = decisions
     doc["outcomes"] = []
-    return parse(yaml.safe_dump(doc, sort_keys=False))
+    # the same `cite` object in every decision: written out in full (the reader takes no anchors)
+    return parse(yaml.dump(doc, Dumper=_NoAliases, sort_keys=False))
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def simulated_case(n: int, w: np.ndarray, seed: int, lone: bool = False) -> Case:

@@ -301,7 +301,13 @@ def _scenario_case(n: int, seed: int, periods: list[dict] | None = None):
     doc["outcomes"] = []
     if periods is not None:
         doc["periods"] = periods
-    return parse(yaml.safe_dump(doc, sort_keys=False))
+    # the same `cite` object in every decision: written out in full (the reader takes no anchors)
+    return parse(yaml.dump(doc, Dumper=_NoAliases, sort_keys=False))
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def test_fit_carries_robustness_tests_and_labels() -> None:

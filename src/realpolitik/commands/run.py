@@ -3,9 +3,20 @@
 Fit the revealed weights (maximum likelihood with the model comparison, then the Bayesian
 hierarchical model), score the fitted model against the record, run the headline
 counterfactual (an ideological Stalin), and write the report.
+
+Speed (benchmarks/README.md): the Bayesian fit, the longest step, runs in a second process
+while this one scores the model, asks the what-if and runs the report's sensitivity analysis;
+the Bayesian fit and the alliance study (era fits and networks) are kept in the run store,
+keyed by what determines them (`realpolitik.cache`), so a second run reuses them; the figures
+are written as SVG only unless `--png` asks for PNG files too; each model is fitted once.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+from typing import Any
 
 import click
 
@@ -45,6 +56,9 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg, store
 @click.option("--no-report", is_flag=True, help="Do not write the report.")
 @store_options
 @format_option
+@click.option(
+    "--png", is_flag=True, help="Also write the report's figures as PNG (slower; SVG always)."
+)
 def run(
     case_ref: str,
     n: int,
@@ -57,6 +71,7 @@ def run(
     no_store: bool,
     fmt: str,
     as_json: bool,
+    png: bool,
 ) -> None:
     """Fit, score, ask the headline what-if, and write the report."""
     from realpolitik.commands.fit import print_diagnostics
@@ -72,15 +87,31 @@ def run(
     o = Output(fmt, as_json)
     if o.fmt == "table":
         console.rule(f"[bold]{comp.case.title}")
+    st = store_arg(store, no_store)
     with step("fitting by maximum likelihood, with the model comparison"):
         mle = fit(comp, seed=seed, compare=True)
     if not o.is_json:
         print_fit(mle, per_actor_predictions(comp), o)
+    # the Bayesian fit runs in a forked process (or comes from the store) meanwhile
+    bayes_job = _Bayes(comp, seed, st) if bayes else None
+    fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
+    cf = None
+    world = None
+    actor = headline(comp, headline_actor)
+    if actor is not None:
+        world = ideological(comp, actor, fitted_weights(comp))
+        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
+    inputs = None
+    if not no_report:
+        from realpolitik.reports.html import ReportInputs
+
+        inputs = ReportInputs(fit=mle, fidelity=fid, counterfactual=cf)
+        _report_parts(inputs, comp, n, seed, st)
     posterior = None
-    if bayes:
+    if bayes_job is not None:
         try:
             with step("fitting the hierarchical Bayesian model"):
-                posterior = fit(comp, method="bayes", seed=seed)
+                posterior = bayes_job.result()
         except ConvergenceError as exc:
             o.note(f"[red]Bayesian fit not used:[/red] {exc}")
         else:
@@ -90,23 +121,25 @@ def run(
             if not o.is_json:
                 o.table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
                 print_diagnostics(posterior, o)
-    st = store_arg(store, no_store)
-    fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
     if not o.is_json:
         o.table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
-    cf = None
-    actor = headline(comp, headline_actor)
-    if actor is not None:
-        world = ideological(comp, actor, fitted_weights(comp))
-        cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
-        if not o.is_json:
+        if cf is not None and world is not None:
             print_counterfactual(cf, world.name, n, seed, o)
-    if not no_report:
-        from realpolitik.reports.html import ReportInputs, write_report
+    path = None
+    if inputs is not None:
+        from realpolitik.reports.html import write_report
 
-        inputs = ReportInputs(fit=mle, bayes=posterior, fidelity=fid, counterfactual=cf)
+        inputs.bayes = posterior
+        # SVG only unless --png (the page inlines the SVG; PNG costs more to draw)
         path = write_report(
-            case_ref, out, n=n, seed=seed, inputs=inputs, progress=progress, store=st
+            case_ref,
+            out,
+            n=n,
+            seed=seed,
+            inputs=inputs,
+            progress=progress,
+            store=st,
+            figure_formats=("svg", "png") if png else ("svg",),
         )
         o.note(f"report: {path.resolve()}")
     if o.is_json:
@@ -119,6 +152,121 @@ def run(
                 "bayes": posterior.verdict_frame().to_dict("records") if posterior else None,
                 "fidelity": fid.to_dict("records"),
                 "counterfactual": cf.to_dict("records") if cf is not None else None,
-                "report": str(path.resolve()) if not no_report else None,
+                "report": str(path.resolve()) if path is not None else None,
             }
         )
+
+
+class _Bayes:
+    """The hierarchical Bayesian fit: from the run store when this case, seed and code were
+    fitted before; else in a forked process (its chains use the other core while this process
+    goes on), falling back to this process where the platform cannot fork."""
+
+    def __init__(self, comp: Any, seed: int, store: Any):
+        from realpolitik.cache import code_hash, lookup
+        from realpolitik.simulation.chunked import case_hash
+
+        self.comp, self.seed, self.store = comp, seed, store
+        self.spec = {
+            "case": case_hash(comp),
+            "seed": seed,
+            "method": "bayes",
+            "code": {p: code_hash(p) for p in ("estimation", "model", "simulation", "scenario")},
+        }
+        self.found, self.value = lookup(store, "fit-bayes", self.spec, {"comp": comp})
+        self.future = None
+        self.pool = None
+        if not self.found and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_fit_bayes_child, comp, seed)
+
+    def result(self) -> Any:
+        from realpolitik.cache import decode, save
+
+        if self.found:
+            return self.value
+        if self.future is None:
+            value = _fit_bayes(self.comp, self.seed)
+        else:
+            try:
+                form, got = self.future.result()
+            finally:
+                if self.pool is not None:
+                    self.pool.shutdown()
+            # the child's result refers to its own copy of the case: rebuilt around this one
+            value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
+        save(self.store, "fit-bayes", self.spec, value, {"comp": self.comp})
+        return value
+
+
+def _fit_bayes(comp: Any, seed: int) -> Any:
+    from realpolitik.estimation.api import fit
+
+    return fit(comp, method="bayes", seed=seed)
+
+
+def _fit_bayes_child(comp: Any, seed: int) -> tuple[str, Any]:
+    """The fit in the forked process, sent back as JSON with the case by reference (or as the
+    object itself when it cannot be)."""
+    from realpolitik.cache import encode
+
+    value = _fit_bayes(comp, seed)
+    try:
+        return "json", json.dumps(encode(value, {id(comp): "comp"}))
+    except (TypeError, ValueError):
+        return "object", value
+
+
+def _report_parts(inputs: Any, comp: Any, n: int, seed: int, store: Any) -> None:
+    """What the report would compute itself, computed here while the Bayesian fit runs: its
+    sensitivity analysis (the report's default size) and the alliance study, the latter from
+    the run store when the data and the alliance code are those it was computed with."""
+    from realpolitik.errors import InputError
+    from realpolitik.reports.html import alliance_data_ready
+    from realpolitik.simulation.sensitivity import sensitivity
+
+    try:
+        inputs.sensitivity = sensitivity(
+            comp, base_samples=REPORT_SENSITIVITY[0], draws=REPORT_SENSITIVITY[1], seed=seed
+        )
+    except InputError:
+        pass  # the report tries again and notes why it is not shown
+    if not alliance_data_ready(None):
+        return  # the report leaves the study out, as it would on its own
+    try:
+        fit_, edges = alliance_study(store)
+    except Exception:  # noqa: BLE001 (the report computes it again and says what failed)
+        return
+    inputs.alliances, inputs.alliance_edges = fit_, edges
+
+
+# the report's own defaults (reports/html.py write_report): base samples, paths per setting
+REPORT_SENSITIVITY = (64, 32)
+
+
+def alliance_study(store: Any, data_dir: Any = None) -> tuple[Any, dict[str, Any]]:
+    """The report's alliance study (the era fits and each era's alliance network), from the
+    run store when it holds one for the same data (the data directory's manifest) and the same
+    alliance code; else computed and stored."""
+    from realpolitik.alliances.api import alliance_edges, fit_alliances
+    from realpolitik.alliances.eras import ERAS
+    from realpolitik.alliances.models import Spec
+    from realpolitik.alliances.store import MANIFEST, resolve_data_dir
+    from realpolitik.cache import cached, code_hash, file_hash
+
+    spec = {
+        "data": file_hash(resolve_data_dir(data_dir) / MANIFEST),
+        "eras": [e.label for e in ERAS],
+        "spec": dataclasses.asdict(Spec()),  # the report fits the default specification
+        "code": code_hash("alliances"),
+    }
+
+    def compute() -> tuple[Any, dict[str, Any]]:
+        return fit_alliances(data_dir=data_dir), {
+            e.label: alliance_edges(e.start, e.end, data_dir=data_dir) for e in ERAS
+        }
+
+    value, _ = cached(store, "alliance-study", spec, compute)
+    return value

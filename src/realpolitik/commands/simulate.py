@@ -62,7 +62,7 @@ def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             type=WORKERS,
             default=2,
             show_default=True,
-            help="Dask worker processes.",
+            help="Worker processes: Dask workers, or local processes for a job of several chunks.",
         ),
         click.option(
             "--scheduler",

@@ -32,20 +32,53 @@ def record_capability(comp: Compiled, theta: np.ndarray, arena: int, t: float) -
     return cap
 
 
+def arena_actors(comp: Compiled, arena: int) -> np.ndarray:
+    """The actors with a capability in an arena, in index order."""
+    return np.array(sorted(comp.arenas[arena].series), dtype=np.intp)
+
+
+def class_log_capability(
+    comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float, record: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Log capabilities L[class, k] of the arena's actors (`arena_actors`) at t, and the class
+    of each path (None when the rows of L are the rows of theta, as in record mode).
+
+    The record scaled by the simulated deviation before the arena's dynamics start, the
+    simulated capability after (see model/state.py for the classes)."""
+    cols = arena_actors(comp, arena)
+    base = np.log(record_capability(comp, theta, arena, t)[:, cols])
+    if record:
+        return base, None
+    tab = state.cap_table[arena][:, cols]
+    labels = None if state.per_path else state.cap_class[:, arena]
+    return (tab if state.live[arena] else base + tab), labels
+
+
+def class_shares(log_cap: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Contest-success shares p_a = C_a^m / sum_b C_b^m, computed from log capabilities
+    L[class, k] as a softmax of m * L (the same numbers, without overflow). An actor without a
+    capability (nan) does not contest: its share is nan, as in `contest_shares`."""
+    z = m.reshape(-1, 1) * log_cap
+    have = ~np.isnan(z)
+    if not have.all():  # some actor has no figure yet: left out of the contest
+        if not have.any():
+            return np.full(z.shape, np.nan)
+        z = np.where(have, z, -np.inf)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out = e / e.sum(axis=1, keepdims=True)
+    return out if have.all() else np.where(have, out, np.nan)
+
+
 def capability(
     comp: Compiled, theta: np.ndarray, state: State, arena: int, t: float, record: bool
 ) -> np.ndarray:
     """Capabilities at t: the record scaled by simulated deviations, or the simulated dynamics."""
-    base = record_capability(comp, theta, arena, t)
     if record:
-        return base
-    cols = np.array(sorted(comp.arenas[arena].series), dtype=int)
-    out = np.full((state.holder.shape[0], comp.n_actors), np.nan)
-    live = state.capability[:, arena, cols]
-    if np.isnan(live[:, 0]).all():
-        out[:, cols] = base[:, cols] * np.exp(state.deviation[:, arena, cols])
-    else:
-        out[:, cols] = live
+        return record_capability(comp, theta, arena, t)
+    L, labels = class_log_capability(comp, theta, state, arena, t, record)
+    out = np.full((state.rows, comp.n_actors), np.nan)
+    out[:, arena_actors(comp, arena)] = np.exp(L if labels is None else L[labels])
     return out
 
 
@@ -61,14 +94,18 @@ def coalition_shares(
     m: np.ndarray,
     side_f: tuple[int, ...],
     side_g: tuple[int, ...],
-    state: State,
+    alliance: np.ndarray | None,
 ) -> np.ndarray:
     """P = p_F - p_G per row: each side's strength is the sum of its members' capabilities and
     those of actors allied (defence or offence) with a member, not themselves on or allied with
     the other side; everyone else with a capability contests alone:
         p_F = C_F^m / (C_F^m + C_G^m + sum_other C_b^m).
-    Zero where either side has no capability at all."""
-    rows = cap.shape[0] if cap.shape[0] == state.alliance.shape[0] else state.alliance.shape[0]
+    Zero where either side has no capability at all.
+
+    `alliance[row, k]`: which of the case's alliances are in force on each path (`State`), or
+    None when no defence or offence alliance is in force on any path (then the rows are those of
+    `cap`, e.g. one per capability class)."""
+    rows = cap.shape[0] if alliance is None else alliance.shape[0]
     have = ~np.isnan(cap)
     capz = np.nan_to_num(cap)
     n = comp.n_actors
@@ -78,10 +115,10 @@ def coalition_shares(
     in_g[list(side_g)] = True
     wf = np.broadcast_to(in_f, (rows, n)).copy()
     wg = np.broadcast_to(in_g, (rows, n)).copy()
-    if comp.alliances:
+    if comp.alliances and alliance is not None:
         M = comp.alliance_members()
         typed = comp.alliance_typed(("defence", "offence"))
-        on = state.alliance & typed
+        on = alliance & typed
         ally_f = (on[:, M[:, in_f].any(axis=1)].astype(float) @ M[M[:, in_f].any(axis=1)]) > 0
         ally_g = (on[:, M[:, in_g].any(axis=1)].astype(float) @ M[M[:, in_g].any(axis=1)]) > 0
         outside = ~(in_f | in_g)
@@ -110,18 +147,14 @@ def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
     return shares
 
 
-Term = tuple[int, int, np.ndarray]  # (option, feature, values per row)
+Term = tuple[int, int, np.ndarray]  # (option, feature, values per row, or one value for all)
 
 
-def option_parts(
-    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
-) -> tuple[np.ndarray, list[Term]]:
-    """The features of decision d split in two: a base X[theta row, option, feature] that is the
-    same for every path sharing a parameter row, and the terms that depend on the path's state
-    (stakes already held, the balance of forces, hostility with the rival), to be added."""
+def option_base(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
+    """The part of decision d's features X[theta row, option, feature] that does not depend on
+    the path: the same for every path sharing a parameter row."""
     n_opt = len(d.option_ids)
     base = np.zeros((theta.shape[0], n_opt, 5))
-    terms: list[Term] = []
     x = ideology_positions(comp, theta, d.t)
     xd = x[:, d.actor]
 
@@ -131,58 +164,164 @@ def option_parts(
             return 0.0
         return np.mean([signed_affinity(xd, x[:, a], comp.scale_width) for a in side], axis=0)
 
-    cap = None
-    if d.arena >= 0 and any(d.favours) and any(d.opposes):
-        cap = capability(comp, theta, state, d.arena, d.t, record)
-        cap[:, ~comp.present(d.t)] = np.nan  # actors outside the case do not contest
-        m = comp.arenas[d.arena].decisiveness.of(theta)
+    # stakes: gains minus gives at the decider's valuations (a gain already held, unless the
+    # stake is recurring, and a stake given up that d does not hold: terms, see _state_terms)
+    base[:, :, 1] = _decider_values(comp, d, theta) @ (d.gains - d.gives).T
+    for j in range(n_opt):
+        base[:, j, 0] = affinity(d.favours[j]) - affinity(d.opposes[j])
+        base[:, j, 3] = d.risk[j].of(theta)
+        base[:, j, 4] = d.security[j].of(theta)
+    return base
+
+
+def _decider_values(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
     values = np.zeros((theta.shape[0], len(comp.stake_ids)))  # the decider's valuations
     for (a, s), q in comp.valuations.items():
         if a == d.actor:
             values[:, s] = q.of(theta)
-    # stakes: gains minus gives at the decider's valuations; a gain already held counts
-    # nothing (unless the stake is recurring), a stake given up counts only when held
-    base[:, :, 1] = values @ (d.gains - d.gives).T
+    return values
+
+
+def option_terms(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
+) -> list[Term]:
+    """The terms of decision d's features that depend on the path's state (stakes already
+    held or not held, the balance of forces between the coalitions, breach of an alliance,
+    hostility with the rival), to be added to `option_base`.
+
+    A term's values have one entry per path, or a single entry when every path has the same
+    value (then the engine draws the choice without per-path work)."""
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    return [(j, f, v[labels]) for j, f, v in by_class] + by_path
+
+
+def _allies_matter(
+    comp: Compiled,
+    state: State,
+    pairs: list[tuple[int, tuple[int, ...], tuple[int, ...]]],
+    contests: np.ndarray,
+) -> bool:
+    """Can an alliance change a side's strength on some path? Only a defence or offence
+    alliance in force on some path that joins a member of a side to an actor outside both sides
+    who contests (has a capability and is in the case): otherwise `coalition_shares` gives the
+    same numbers without the alliance state, once per capability class."""
+    typed = comp.alliance_typed(("defence", "offence"))
+    if not typed.any():
+        return False
+    on = typed & state.alliance.any(axis=0)
+    if not on.any():
+        return False
+    M = comp.alliance_members()[on]
+    for _, f, g in pairs:
+        sides = np.zeros(comp.n_actors, dtype=bool)
+        sides[list(f) + list(g)] = True
+        if (M[:, sides].any(axis=1) & M[:, contests & ~sides].any(axis=1)).any():
+            return True
+    return False
+
+
+def _state_terms(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool
+) -> tuple[list[Term], np.ndarray | None, list[Term]]:
+    """`option_terms` in two lists: terms with one value per capability class, the class of
+    each path (model/state.py), and terms with one value per path (or one for all)."""
+    by_class: list[Term] = []
+    by_path: list[Term] = []
+    labels = None
+    n_opt = len(d.option_ids)
+    pairs = [(j, d.favours[j], d.opposes[j]) for j in range(n_opt)]
+    pairs = [(j, f, g) for j, f, g in pairs if f and g]
+    if d.arena >= 0 and pairs:
+        L, labels = class_log_capability(comp, theta, state, d.arena, d.t, record)
+        cols = arena_actors(comp, d.arena)
+        contests = np.zeros(comp.n_actors, dtype=bool)  # a capability, inside the case
+        contests[cols] = ~np.isnan(L[0])
+        contests &= comp.present(d.t)
+        alliance = None
+        if comp.alliances and _allies_matter(comp, state, pairs, contests):
+            # allies join a side path by path, which the capability classes do not carry:
+            # the shares are computed once per (class, alliances in force) pair that occurs
+            # (a handful), or per path when each path has its own parameters or there are too
+            # many alliances for that (the general path, as before i14)
+            alliance = state.alliance
+            k = alliance.shape[1]
+            if labels is not None and k <= 16 and len(L) << k <= 4 * state.rows:
+                bits = np.zeros(state.rows, dtype=np.intp)
+                for a in range(k):
+                    bits += alliance[:, a].astype(np.intp) << a
+                key = (labels << k) + bits
+                used = np.flatnonzero(np.bincount(key, minlength=len(L) << k))
+                remap = np.zeros(len(L) << k, dtype=np.intp)
+                remap[used] = np.arange(len(used))
+                labels = remap[key]
+                L = L[used >> k]
+                alliance = ((used[:, None] >> np.arange(k)) & 1).astype(bool)
+            elif labels is not None:
+                L, labels = L[labels], None
+        cap = np.full((len(L), comp.n_actors), np.nan)
+        cap[:, cols] = np.exp(L)
+        cap[:, ~contests] = np.nan  # actors outside the case do not contest
+        m = comp.arenas[d.arena].decisiveness.of(theta)
+        # one value per class: a single class (or record mode) has one per parameter row
+        into = by_class if labels is not None and len(L) > 1 else by_path
+        for j, f, g in pairs:
+            into.append((j, 2, coalition_shares(comp, cap, m, f, g, alliance)))
+        if not by_class:
+            labels = None
+    values = None
     recurring = comp.recurring if len(comp.recurring) else np.zeros(d.gains.shape[1], bool)
+    # a gain already held counts nothing (unless the stake is recurring)
     for s in np.flatnonzero(d.gains.any(axis=0) & ~recurring):
         held = state.holder[:, s] == d.actor
         if held.any():
+            values = _decider_values(comp, d, theta) if values is None else values
+            # every path holds it: one value for all
+            v = values[:, s] if held.all() else held * values[:, s]
             for j in np.flatnonzero(d.gains[:, s]):
-                terms.append((j, 1, -(held * values[:, s])))
+                by_path.append((j, 1, -v))
+    # a stake given up counts only when held
     for s in np.flatnonzero(d.gives.any(axis=0)):
         not_held = state.holder[:, s] != d.actor
         if not_held.any():
+            values = _decider_values(comp, d, theta) if values is None else values
+            v = values[:, s] if not_held.all() else not_held * values[:, s]
             for j in np.flatnonzero(d.gives[:, s]):
-                terms.append((j, 1, not_held * values[:, s]))
+                by_path.append((j, 1, v))
     breach = None
     if comp.alliances and comp.breach:
         M = comp.alliance_members()
-        price = comp.breach_price(theta)  # (theta rows, alliances)
         mine = M[:, d.actor]
         if mine.any():
-            breach = (M, price, mine)
+            breach = (M, comp.breach_price(theta), mine)  # price: (theta rows, alliances)
     for j in range(n_opt):
-        f, g = d.favours[j], d.opposes[j]
-        base[:, j, 0] = affinity(f) - affinity(g)
-        if cap is not None and f and g:
-            terms.append((j, 2, coalition_shares(comp, cap, m, f, g, state)))
+        g = d.opposes[j]
         if breach is not None and g:
             M, price, mine = breach
             against = mine & M[:, list(g)].any(axis=1)  # alliances joining d to an opposed actor
             if against.any():
                 on = state.alliance[:, against]
-                cost = (on * price[:, against]).max(axis=1)
+                same = on[:1] if (on.min(axis=0) == on.max(axis=0)).all() else on
+                cost = (same * price[:, against]).max(axis=1)
                 if cost.any():
-                    terms.append((j, 4, -cost))
-        risk = d.risk[j].of(theta)
-        base[:, j, 3] = risk
+                    by_path.append((j, 4, -cost))
         rival = d.rival[j]
         if rival >= 0:
             hostile = state.hostility[:, d.actor, rival]
-            if hostile.any():
-                terms.append((j, 3, -risk * hostile))
-        base[:, j, 4] = d.security[j].of(theta)
-    return base, terms
+            low, high = hostile.min(), hostile.max()  # (in [0, 1]; no boolean temporaries)
+            if high > 0:
+                if low == high:
+                    hostile = hostile[:1]
+                by_path.append((j, 3, -d.risk[j].of(theta) * hostile))
+    return by_class, labels, by_path
+
+
+def option_parts(
+    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool = False
+) -> tuple[np.ndarray, list[Term]]:
+    """The features of decision d split in two: a base X[theta row, option, feature] that is the
+    same for every path sharing a parameter row, and the terms that depend on the path's state
+    (stakes held or not, the balance of forces, breach, hostility with the rival), to be added."""
+    return option_base(comp, d, theta), option_terms(comp, d, theta, state, record)
 
 
 def option_features(
@@ -190,10 +329,44 @@ def option_features(
 ) -> np.ndarray:
     """Features X[row, option, feature] for decision d in the given state."""
     base, terms = option_parts(comp, d, theta, state, record)
-    X = np.array(np.broadcast_to(base, (state.holder.shape[0], *base.shape[1:])))
+    X = np.array(np.broadcast_to(base, (state.rows, *base.shape[1:])))
     for j, f, values in terms:
         X[:, j, f] += values
     return X
+
+
+def utility_columns(
+    comp: Compiled,
+    d: CDecision,
+    theta: np.ndarray,
+    state: State,
+    weights: np.ndarray,
+    record: bool = False,
+    base: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Utilities of decision d's options, one array per option, and `labels`.
+
+    With labels None, each array has one entry per path, or a single entry when it is the same
+    for every path; otherwise one entry per capability class, labels[row] being each path's
+    class (when only the balance of forces differs between paths, the choice probabilities
+    are then computed once per class). `base` may pass `option_base` already computed for these
+    parameters (it does not depend on the path)."""
+    if base is None:
+        base = option_base(comp, d, theta)
+    w = weights[:, d.actor, :]
+    U = (
+        np.einsum("tof,tf->to", base, w)
+        if base.shape[0] == w.shape[0]
+        else (base * w[:, None, :]).sum(-1)
+    )
+    cols = [U[:, j] for j in range(U.shape[1])]
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    if labels is not None and any(len(v) > 1 for _, _, v in by_path):
+        by_path = [(j, f, v[labels]) for j, f, v in by_class] + by_path  # per path after all
+        by_class, labels = [], None
+    for j, f, values in by_class + by_path:
+        cols[j] = cols[j] + w[:, f] * values
+    return cols, labels
 
 
 def option_utility(
@@ -206,16 +379,10 @@ def option_utility(
 ) -> np.ndarray:
     """Utilities U[row, option] = X . w for the decider's feature weights w[row or 1, 5],
     without building X for every path."""
-    base, terms = option_parts(comp, d, theta, state, record)
-    w = weights[:, d.actor, :]
-    U = (
-        np.einsum("tof,tf->to", base, w)
-        if base.shape[0] == w.shape[0]
-        else (base * w[:, None, :]).sum(-1)
-    )
-    U = np.array(np.broadcast_to(U, (state.holder.shape[0], U.shape[1])))
-    for j, f, values in terms:
-        U[:, j] += w[:, f] * values
+    cols, labels = utility_columns(comp, d, theta, state, weights, record)
+    U = np.empty((state.rows, len(cols)), order="F")
+    for j, c in enumerate(cols):
+        U[:, j] = c if labels is None else c[labels]
     return U
 
 

@@ -25,7 +25,10 @@ from realpolitik.simulation.backends import chunk_rng
 from realpolitik.simulation.chunked import ChunkPlan, Execution, run_chunks
 from realpolitik.simulation.engine import run
 
-CHUNK_ROWS = 20_000
+# paths per chunk: each chunk has its own random stream (backends.chunk_rng), so this fixes the
+# numbers of a run with more paths than one chunk. 100,000 paths amortise the engine's fixed
+# cost per call (about 10 ms) to a few ns per path-decision (benchmarks/README.md).
+CHUNK_ROWS = 100_000
 Z_MC = 2.576  # 99% two-sided: differences beyond this many standard errors are reported
 
 
@@ -142,11 +145,33 @@ class SimulationResult:
         )
 
 
+# fitted_weights' recent answers, so that `run` (fidelity, the headline world, the
+# counterfactual's baseline) fits each model once: (comp, model, assumptions) -> (comp, frame).
+# The compiled case is held, so its id is not reused while the entry lives.
+_FITTED: dict[tuple[int, str, tuple[tuple[str, float], ...]], tuple[Compiled, pd.DataFrame]] = {}
+_FITTED_MAX = 16
+
+
 def fitted_weights(
     comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None
 ) -> pd.DataFrame:
     """Point weights per actor from a maximum-likelihood fit; 0 (a coin toss among options) for
-    actors the record cannot identify or who made no decision."""
+    actors the record cannot identify or who made no decision. The same question asked again
+    of the same compiled case is answered without refitting."""
+    key = (id(comp), model, tuple(sorted((assumptions or {}).items())))
+    hit = _FITTED.get(key)
+    if hit is not None and hit[0] is comp:
+        return hit[1].copy()
+    frame = _fitted_weights(comp, model, assumptions)
+    if len(_FITTED) >= _FITTED_MAX:
+        _FITTED.pop(next(iter(_FITTED)))
+    _FITTED[key] = (comp, frame)
+    return frame.copy()
+
+
+def _fitted_weights(
+    comp: Compiled, model: str, assumptions: dict[str, float] | None
+) -> pd.DataFrame:
     from realpolitik.estimation.api import fit
 
     res = fit(comp, model=model, assumptions=assumptions)
@@ -254,6 +279,7 @@ def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
         forced=forced,
         skip_events=skip,
         moved_events=moved,
+        diagnostics=False,  # only choices and outcomes are counted
     )
     max_opt = max(len(d.option_ids) for d in comp.decisions)
     counts = np.zeros((len(comp.decisions), max_opt), dtype=np.int64)

@@ -1,12 +1,24 @@
-"""Where chunks of rows run: in this process, or on a Dask cluster.
+"""Where chunks of rows run: in local processes, or on a Dask cluster.
 
 Work is cut into fixed-size chunks, and chunk i always draws its random numbers from
 SeedSequence(seed, spawn_key=(i,)): the same seed gives the same numbers on every backend
 and for any number of workers.
+
+The local backend runs a job of one chunk in this process, and a job of several chunks on up
+to `workers` forked processes (where the platform can fork; otherwise in this process).
+
+Dask workers and memory: Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536
+(`distributed.nanny.pre-spawn-environ`). Setting it turns off glibc's adaptive mmap threshold,
+so every array over 128 KB is mapped from and returned to the operating system at each
+allocation: a chunk of paths then spends more time in page faults than in the engine (about
+a million faults per 200,000 paths instead of ten thousand). The local cluster started here
+leaves the variable unset, so workers allocate as this process does. Workers started by hand
+for `--scheduler` should be given the same setting (docs in benchmarks/README.md).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -27,12 +39,31 @@ def chunks(total: int, size: int) -> list[tuple[int, int, int]]:
 
 
 class Backend:
+    """This machine: one chunk runs in this process, several on up to `workers` processes."""
+
     name = "local"
+
+    def __init__(self, workers: int = 1):
+        self.workers = workers
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield (item, fn(item)) as each finishes (order not guaranteed)."""
-        for item in items:
-            yield item, fn(item)
+        items = list(items)
+        procs = min(self.workers, len(items))
+        if procs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for item in items:
+                yield item, fn(item)
+            return
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # fork: the workers start at once with everything this process has imported
+        pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            futures = {pool.submit(fn, item): item for item in items}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:  # a caller that stops early (an error, Ctrl-C) leaves no queued work behind
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         pass
@@ -44,6 +75,18 @@ class Backend:
         self.close()
 
 
+def local_cluster(workers: int) -> Any:
+    """A Dask local cluster of `workers` single-threaded processes, without Dask's
+    MALLOC_TRIM_THRESHOLD_ (see the module docstring)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+
+
 class DaskBackend(Backend):
     """A Dask distributed cluster: the given scheduler address, or a local cluster of processes."""
 
@@ -51,7 +94,7 @@ class DaskBackend(Backend):
 
     def __init__(self, address: str | None = None, workers: int = 2):
         try:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise InputError(f"--backend dask: dask.distributed is not installed ({exc})") from None
         self._cluster = None
@@ -63,9 +106,7 @@ class DaskBackend(Backend):
                     f"--scheduler: cannot reach a Dask scheduler at {address} ({exc})"
                 ) from None
         else:
-            self._cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
+            self._cluster = local_cluster(workers)
             self.client = Client(self._cluster)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
@@ -84,7 +125,7 @@ class DaskBackend(Backend):
 
 def make_backend(name: str, workers: int = 2, address: str | None = None) -> Backend:
     if name == "local":
-        return Backend()
+        return Backend(workers)
     if name == "dask":
         return DaskBackend(address, workers)
     raise InputError(f"--backend: expected one of {', '.join(BACKENDS)}, got '{name}'")

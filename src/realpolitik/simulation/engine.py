@@ -16,10 +16,13 @@ import numpy as np
 
 from realpolitik.model.compiled import CDecision, Compiled
 from realpolitik.model.features import (
-    capability,
-    contest_shares,
+    arena_actors,
+    class_log_capability,
+    class_shares,
+    option_base,
     option_features,
-    option_utility,
+    record_capability,
+    utility_columns,
 )
 from realpolitik.model.state import State, allied
 
@@ -37,37 +40,53 @@ class Path:
 
 
 def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: bool) -> None:
+    """Move the state to time t: integrate each live arena's balance rule (docs/model.md).
+
+    The rule runs on the capability classes (model/state.py), not on every path: with one
+    parameter row, a handful of classes stands for all the paths of a chunk. It is integrated
+    on log capabilities, d ln C_a / dt = drift_a + momentum (p_a - 1/n), where the contest
+    shares p are a softmax of m ln C: the same rule as on capabilities, without powers."""
     if record or t <= state.t:
         state.t = max(state.t, t)
         return
     for a, arena in enumerate(comp.arenas):
         if arena.since is None or t <= arena.since:
             continue
+        cols = arena_actors(comp, a)
+        if not len(cols):
+            continue
         cur = max(state.t, arena.since)
-        live = state.capability[:, a, :]
-        if np.isnan(live).all():
-            start = capability(comp, theta, state, a, arena.since, record=False)
-            state.capability[:, a, :] = start
-            live = state.capability[:, a, :]
-        present = ~np.isnan(live[0])
-        n_live = max(int(present.sum()), 1)
+        if not state.live[a]:
+            # dynamics start: the record at that date, scaled by each class's deviation
+            start = np.log(record_capability(comp, theta, a, arena.since)[:, cols])
+            tab = np.full(state.cap_table[a].shape, np.nan)
+            tab[:, cols] = start + state.cap_table[a][:, cols]
+            state.cap_table[a] = tab
+            state.live[a] = True
+        # actors without a figure at the start (nan) take no part, as before the class layout
+        cols = cols[~np.isnan(state.cap_table[a][0, cols])]
+        if not len(cols):
+            continue
+        L = state.cap_table[a][:, cols]
         m = arena.decisiveness.of(theta)
-        drift = np.zeros_like(live)
-        for actor, q in arena.drift.items():
-            drift[:, actor] = q.of(theta)
+        drift = np.zeros((theta.shape[0], len(cols)))
+        for i, actor in enumerate(cols):
+            if int(actor) in arena.drift:
+                drift[:, i] = arena.drift[int(actor)].of(theta)
         momentum = arena.momentum.of(theta)[:, None]
         while cur < t - 1e-12:
             dt = min(MAX_DT, t - cur)
-            p = contest_shares(live, m)
-            growth = drift + momentum * (np.nan_to_num(p) - 1.0 / n_live)
-            live[:, present] *= np.exp(growth[:, present] * dt)
+            p = class_shares(L, m)
+            L += (drift + momentum * (p - 1.0 / len(cols))) * dt
             cur += dt
+        state.cap_table[a][:, cols] = L
     state.t = t
 
 
 def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> np.ndarray:
-    """Per row: do all of decision d's conditions hold on this path so far?"""
-    ok = np.ones(state.holder.shape[0], dtype=bool)
+    """Per row: do all of decision d's conditions hold on this path so far? (`choices` is
+    (rows, decisions).)"""
+    ok = np.ones(state.rows, dtype=bool)
     for r in d.requires:
         if r.kind == "chosen":
             held = np.isin(choices[:, r.decision], r.options)
@@ -77,6 +96,38 @@ def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> n
             held = state.holder[:, r.stake] == r.a
         ok &= held != r.negate
     return ok
+
+
+def _weights(cols: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Unnormalised logit weights e[option] of options with utilities `cols` (one array per
+    option) and their total: probabilities are e / total.
+
+    The weights are taken relative to option 0, one exponential fewer than relative to each
+    path's best option; the best option is the reference only when a gap overflows."""
+    e = [np.ones(1)] + [np.exp(c - cols[0]) for c in cols[1:]]
+    total = np.add.reduce(np.broadcast_arrays(*e)) if len(e) > 1 else e[0]
+    if not np.isfinite(total).all():
+        top = np.maximum.reduce(np.broadcast_arrays(*cols))
+        e = [np.exp(c - top) for c in cols]
+        total = np.add.reduce(np.broadcast_arrays(*e))
+    return e, total
+
+
+def _draw(
+    e: list[np.ndarray], total: np.ndarray, draw: np.ndarray, labels: np.ndarray | None = None
+) -> np.ndarray:
+    """The option each path picks by inverse CDF with its uniform `draw`: the number of
+    cumulative probabilities below the draw. `labels`, when given, maps each path to its entry
+    of the weights (one per capability class): only the cumulative probabilities are gathered
+    to the paths."""
+    pick = np.zeros(len(draw), dtype=np.int8)
+    acc = e[0]
+    for j in range(len(e) - 1):
+        if j:
+            acc = acc + e[j]
+        below = acc / total
+        pick += (below if labels is None else below[labels]) < draw
+    return pick
 
 
 def run(
@@ -92,6 +143,7 @@ def run(
     keep_features: bool = False,
     uniforms: np.ndarray | None = None,
     rows: int | None = None,
+    diagnostics: bool = True,
 ) -> Path:
     """Run the case once per row of theta.
 
@@ -102,6 +154,8 @@ def run(
     numbers across assumption settings in a sensitivity analysis). With `rows` larger than
     theta's single row, every path shares that parameter row (and feature_weights' single row):
     the work that does not depend on the path is then done once per step, not once per path.
+    `diagnostics=False` skips `logp` and `chosen_prob` (left 0 and nan), which a simulation
+    that only counts choices and outcomes does not need; the draws are the same either way.
     """
     if rows is None:
         rows = theta.shape[0]
@@ -109,12 +163,16 @@ def run(
         raise ValueError("theta must have one row or one row per path")
     forced = forced or {}
     moved = moved_events or {}
-    state = State.initial(comp, rows)
+    state = State.initial(comp, rows, theta.shape[0])
     n_dec = len(comp.decisions)
-    choices = np.zeros((rows, n_dec), dtype=np.int16)
-    chosen_prob = np.full((rows, n_dec), np.nan)
-    outcomes = np.zeros((rows, len(comp.outcomes)), dtype=bool)
-    shares_at = np.full((rows, len(comp.outcomes)), np.nan)
+    # decision-major buffers: each decision writes one contiguous row (transposed at the end)
+    choices = np.zeros((n_dec, rows), dtype=np.int16)
+    # without diagnostics, a read-only view of nan (no memory)
+    chosen_prob = (
+        np.full((n_dec, rows), np.nan) if diagnostics else np.broadcast_to(np.nan, (n_dec, rows))
+    )
+    outcomes = np.zeros((len(comp.outcomes), rows), dtype=bool)
+    shares_at = np.full((len(comp.outcomes), rows), np.nan)
     logp = np.zeros(rows)
     feats: list[np.ndarray] = []
     everyone = np.ones(rows, dtype=bool)
@@ -138,58 +196,79 @@ def run(
         elif step.kind == "decision":
             k = step.index
             d = comp.decisions[k]
+            base = option_base(comp, d, theta)
             if keep_features:
                 feats.append(option_features(comp, d, theta, state, record=record))
-            probs = None
-            if feature_weights is not None:
-                U = option_utility(comp, d, theta, state, feature_weights, record=record)
-                e = np.exp(U - U.max(axis=1, keepdims=True))
-                total = e.sum(axis=1)
-                probs = e / total[:, None]
-                chosen_prob[:, k] = probs[:, d.chosen]
-            if record or not d.requires:
-                happens = everyone
+            drawn = not record and k not in forced and feature_weights is not None
+            pick: np.ndarray | int = forced.get(k, d.chosen)  # one option for every path
+            # a conditional decision arises on some paths only: there the choice is per path
+            # (-1 where it does not arise), and the scalar `pick` short cut does not apply
+            happens = None if record or not d.requires else arises(comp, d, state, choices.T)
+            if happens is not None and happens.all():
+                happens = None
+            if feature_weights is not None and (drawn or diagnostics):
+                cols, labels = utility_columns(
+                    comp, d, theta, state, feature_weights, record=record, base=base
+                )
+                e, total = _weights(cols)
+                if drawn:
+                    if uniforms is not None:
+                        draw = uniforms[:, k]
+                    else:
+                        assert rng is not None, "a seeded generator is needed to draw choices"
+                        draw = rng.random(rows)  # drawn on every path, so the stream is the same
+                    pick = _draw(e, total, draw, labels)
+                if happens is not None:
+                    pick = np.where(happens, pick, -1).astype(np.int8)
+                if diagnostics:
+                    prob = [np.broadcast_to(x / total, total.shape) for x in e]
+                    prob = [np.broadcast_to(x if labels is None else x[labels], rows) for x in prob]
+                    chosen_prob[k] = (
+                        prob[d.chosen]
+                        if happens is None
+                        else np.where(happens, prob[d.chosen], np.nan)
+                    )
+                    if k not in forced:
+                        if isinstance(pick, int):
+                            logp += np.log(prob[pick])
+                        elif happens is None:
+                            logp += np.log(np.choose(pick, prob))
+                        else:  # no probability where the decision did not arise
+                            mine = np.choose(np.maximum(pick, 0), prob)
+                            logp += np.where(happens, np.log(mine), 0.0)
+            elif happens is not None:
+                pick = np.where(happens, pick, -1).astype(np.int8)
+            choices[k] = pick
+            if isinstance(pick, int):
+                for eff in d.effects[pick]:
+                    state.apply(eff, theta, everyone)
             else:
-                happens = arises(comp, d, state, choices)
-            if record:
-                pick = np.full(rows, d.chosen)
-            elif k in forced:
-                pick = np.full(rows, forced[k])
-            elif probs is not None:
-                if uniforms is not None:
-                    draw = uniforms[:, k]
-                else:
-                    assert rng is not None, "a seeded generator is needed to draw choices"
-                    draw = rng.random(rows)
-                pick = (np.cumsum(probs, axis=1) < draw[:, None]).sum(axis=1)
-                pick = np.minimum(pick, probs.shape[1] - 1)
-            else:
-                pick = np.full(rows, d.chosen)
-            if happens is not everyone:
-                pick = np.where(happens, pick, -1)
-                chosen_prob[~happens, k] = np.nan
-            if probs is not None and k not in forced:
-                took = pick >= 0
-                logp[took] += np.log(probs[np.flatnonzero(took), pick[took]])
-            choices[:, k] = pick
-            for j, effects in enumerate(d.effects):
-                mask = pick == j
-                for eff in effects:
-                    state.apply(eff, theta, mask)
+                for j, effects in enumerate(d.effects):
+                    if effects:
+                        mask = pick == j
+                        for eff in effects:
+                            state.apply(eff, theta, mask)
             if not record:
                 # the record path is the reference for capabilities before dynamics start
                 for eff in d.effects[d.chosen]:
-                    state.apply(eff, theta, everyone, sign=-1.0)
+                    if eff.kind == "aid":
+                        state.apply(eff, theta, everyone, sign=-1.0)
         else:
             o = comp.outcomes[step.index]
             i = step.index
             if o.kind == "prevails":
-                cap = capability(comp, theta, state, o.arena, o.t, record)
-                p = contest_shares(cap, comp.arenas[o.arena].decisiveness.of(theta))[:, o.actor]
-                shares_at[:, i] = p
-                outcomes[:, i] = np.nan_to_num(p) >= o.threshold.of(theta)
+                L, labels = class_log_capability(comp, theta, state, o.arena, o.t, record)
+                where = list(arena_actors(comp, o.arena))
+                if o.actor in where:
+                    m = comp.arenas[o.arena].decisiveness.of(theta)
+                    p = np.nan_to_num(class_shares(L, m)[:, where.index(o.actor)])
+                    met = p >= o.threshold.of(theta)
+                    if labels is not None and len(p) > 1:  # per class: gathered to the paths
+                        p, met = p[labels], met[labels]
+                    shares_at[i] = p
+                    outcomes[i] = met
             elif o.kind == "alliance":
-                outcomes[:, i] = allied(comp, state, o.members[0], o.members[1], o.types)
+                outcomes[i] = allied(comp, state, o.members[0], o.members[1], o.types)
             else:
-                outcomes[:, i] = state.holder[:, o.stake] == o.actor
-    return Path(choices, outcomes, logp, chosen_prob, feats, shares_at)
+                outcomes[i] = state.holder[:, o.stake] == o.actor
+    return Path(choices.T, outcomes.T, logp, chosen_prob.T, feats, shares_at.T)

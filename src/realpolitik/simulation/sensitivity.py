@@ -141,6 +141,7 @@ def _evaluate(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
         np.repeat(theta, draws, axis=0),
         feature_weights=np.repeat(W5, draws, axis=0),
         uniforms=np.tile(uniforms, (rows, 1)),
+        diagnostics=False,  # only outcomes are used
     )
     outcomes = sim.outcomes.reshape(rows, draws, -1).mean(axis=1)
     return {"diff": diff, "outcomes": outcomes}
