@@ -176,6 +176,7 @@ def network_chart(networks: dict[str, dict[str, pd.DataFrame]], cols: int = 4) -
     by regime type; solid lines are defence or offence pledges, dashed lines lesser pledges."""
     import math
 
+    from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
     from realpolitik.reports.figures import GREY, Chart, journal_size, new_figure, style
@@ -205,12 +206,22 @@ def network_chart(networks: dict[str, dict[str, pd.DataFrame]], cols: int = 4) -
                 (True, "-", "#444444", 0.35),
             ):
                 sub = e[e["pledge"].isin(["defence", "offence"]) == strong]
-                for a, b in zip(sub["ccode1"], sub["ccode2"], strict=True):
-                    if int(a) in pos and int(b) in pos:
-                        (x1, y1), (x2, y2) = pos[int(a)], pos[int(b)]
-                        ax.plot(
-                            [x1, x2], [y1, y2], ls=ls, lw=0.35, color=colour, alpha=alpha, zorder=1
+                segments = [
+                    (pos[int(a)], pos[int(b)])
+                    for a, b in zip(sub["ccode1"], sub["ccode2"], strict=True)
+                    if int(a) in pos and int(b) in pos
+                ]
+                if segments:  # one collection per line style: thousands of pairs, one artist
+                    ax.add_collection(
+                        LineCollection(
+                            segments,
+                            linestyles=[ls],
+                            linewidths=0.35,
+                            colors=colour,
+                            alpha=alpha,
+                            zorder=1,
                         )
+                    )
             for regime, colour in REGIME_COLOURS.items():
                 sub = nodes[nodes["regime"] == regime]
                 if sub.empty:
