@@ -72,11 +72,17 @@ def fit_logit(
             b[const[0]] = np.log(ybar / (1 - ybar))
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        # one exponential serves p, the weights and the log-likelihood: with e = exp(-|z|),
+        # p = 1/(1+e) for z >= 0 and e/(1+e) below, p(1-p) = e/(1+e)^2 either way, and
+        # log(1 + e^z) = max(z, 0) + log1p(e)
         z = X @ beta
-        p = _expit(z)
-        w = p * (1 - p)
-        H = (X.T * w) @ X
-        ll = _loglik(y, z)
+        e = np.exp(-np.abs(z))
+        r = 1.0 / (1.0 + e)
+        p = np.where(z >= 0, r, e * r)
+        w = e * r * r
+        Xw = X * np.sqrt(w)[:, None]
+        H = Xw.T @ Xw  # X'WX as a symmetric product of one array with itself
+        ll = float(y @ z - (np.maximum(z, 0.0) + np.log1p(e)).sum())
         if firth:
             sign, logdet = np.linalg.slogdet(H)
             ll += 0.5 * logdet if sign > 0 else -np.inf
