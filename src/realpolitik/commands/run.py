@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import click
@@ -76,7 +77,7 @@ def run(
     """Fit, score, ask the headline what-if, and write the report."""
     from realpolitik.commands.fit import print_diagnostics
     from realpolitik.errors import ConvergenceError
-    from realpolitik.estimation.api import as_compiled, fit
+    from realpolitik.estimation.api import as_compiled
     from realpolitik.estimation.compare import per_actor_predictions
     from realpolitik.reports.html import headline
     from realpolitik.simulation.api import counterfactual, fidelity, fitted_weights, ideological
@@ -89,7 +90,7 @@ def run(
         console.rule(f"[bold]{comp.case.title}")
     st = store_arg(store, no_store)
     with step("fitting by maximum likelihood, with the model comparison"):
-        mle = fit(comp, seed=seed, compare=True)
+        mle = _fit_ml(comp, seed, st)
     if not o.is_json:
         print_fit(mle, per_actor_predictions(comp), o)
     # the Bayesian fit runs in a forked process (or comes from the store) meanwhile
@@ -157,22 +158,44 @@ def run(
         )
 
 
+def _case_spec(comp: Any, seed: int, method: str) -> dict[str, Any]:
+    """What determines a fit of this case: its hash, the seed, the method and the code."""
+    from realpolitik.cache import code_hash
+    from realpolitik.simulation.chunked import case_hash
+
+    return {
+        "case": case_hash(comp),
+        "seed": seed,
+        "method": method,
+        "code": {p: code_hash(p) for p in ("estimation", "model", "simulation", "scenario")},
+    }
+
+
+def _fit_ml(comp: Any, seed: int, store: Any) -> Any:
+    """The maximum-likelihood fit with the model comparison and the fast checks, from the run
+    store when this case, seed and code were fitted before."""
+    from realpolitik.cache import lookup, save
+    from realpolitik.estimation.api import fit
+
+    spec = {**_case_spec(comp, seed, "mle"), "compare": True, "checks": "fast"}
+    found, value = lookup(store, "fit-mle", spec, {"comp": comp})
+    if found:
+        return value
+    value = fit(comp, seed=seed, compare=True)
+    save(store, "fit-mle", spec, value, {"comp": comp})
+    return value
+
+
 class _Bayes:
     """The hierarchical Bayesian fit: from the run store when this case, seed and code were
     fitted before; else in a forked process (its chains use the other core while this process
     goes on), falling back to this process where the platform cannot fork."""
 
     def __init__(self, comp: Any, seed: int, store: Any):
-        from realpolitik.cache import code_hash, lookup
-        from realpolitik.simulation.chunked import case_hash
+        from realpolitik.cache import lookup
 
         self.comp, self.seed, self.store = comp, seed, store
-        self.spec = {
-            "case": case_hash(comp),
-            "seed": seed,
-            "method": "bayes",
-            "code": {p: code_hash(p) for p in ("estimation", "model", "simulation", "scenario")},
-        }
+        self.spec = _case_spec(comp, seed, "bayes")
         self.found, self.value = lookup(store, "fit-bayes", self.spec, {"comp": comp})
         self.future = None
         self.pool = None
@@ -229,44 +252,59 @@ def _report_parts(inputs: Any, comp: Any, n: int, seed: int, store: Any) -> None
 
     try:
         inputs.sensitivity = sensitivity(
-            comp, base_samples=REPORT_SENSITIVITY[0], draws=REPORT_SENSITIVITY[1], seed=seed
+            comp,
+            base_samples=REPORT_SENSITIVITY[0],
+            draws=REPORT_SENSITIVITY[1],
+            seed=seed,
+            store=store,
         )
     except InputError:
         pass  # the report tries again and notes why it is not shown
     if not alliance_data_ready(None):
         return  # the report leaves the study out, as it would on its own
     try:
-        fit_, edges = alliance_study(store)
+        fit_, edges, regimes = alliance_study(store)
     except Exception:  # noqa: BLE001 (the report computes it again and says what failed)
         return
-    inputs.alliances, inputs.alliance_edges = fit_, edges
+    inputs.alliances, inputs.alliance_edges, inputs.alliance_regimes = fit_, edges, regimes
 
 
 # the report's own defaults (reports/html.py write_report): base samples, paths per setting
 REPORT_SENSITIVITY = (64, 32)
 
 
-def alliance_study(store: Any, data_dir: Any = None) -> tuple[Any, dict[str, Any]]:
-    """The report's alliance study (the era fits and each era's alliance network), from the
-    run store when it holds one for the same data (the data directory's manifest) and the same
-    alliance code; else computed and stored."""
+def alliance_study(store: Any, data_dir: Any = None) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The report's alliance study (the era fits, each era's alliance network, the networks
+    by decade and the regime distance by year), from the run store when it holds one for the
+    same data (the data directory's manifest) and the same alliance and report code; else
+    computed and stored."""
+    from importlib import resources
+
     from realpolitik.alliances.api import alliance_edges, fit_alliances
     from realpolitik.alliances.eras import ERAS
     from realpolitik.alliances.models import Spec
     from realpolitik.alliances.store import MANIFEST, resolve_data_dir
     from realpolitik.cache import cached, code_hash, file_hash
+    from realpolitik.reports.alliance_regimes import decade_networks, regime_distance
 
+    regimes_code = resources.files("realpolitik") / "reports" / "alliance_regimes.py"
     spec = {
         "data": file_hash(resolve_data_dir(data_dir) / MANIFEST),
         "eras": [e.label for e in ERAS],
         "spec": dataclasses.asdict(Spec()),  # the report fits the default specification
         "code": code_hash("alliances"),
+        "regimes": file_hash(Path(str(regimes_code))),
     }
 
-    def compute() -> tuple[Any, dict[str, Any]]:
-        return fit_alliances(data_dir=data_dir), {
-            e.label: alliance_edges(e.start, e.end, data_dir=data_dir) for e in ERAS
-        }
+    def compute() -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        return (
+            fit_alliances(data_dir=data_dir),
+            {e.label: alliance_edges(e.start, e.end, data_dir=data_dir) for e in ERAS},
+            {
+                "networks": decade_networks(data_dir=data_dir),
+                "distance": regime_distance(data_dir=data_dir),
+            },
+        )
 
     value, _ = cached(store, "alliance-study", spec, compute)
     return value

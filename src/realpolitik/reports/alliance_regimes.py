@@ -211,7 +211,7 @@ def network_chart(networks: dict[str, dict[str, pd.DataFrame]], cols: int = 4) -
                     for a, b in zip(sub["ccode1"], sub["ccode2"], strict=True)
                     if int(a) in pos and int(b) in pos
                 ]
-                if segments:  # one collection per line style: thousands of pairs, one artist
+                if segments:  # one collection per line style
                     ax.add_collection(
                         LineCollection(
                             segments,
@@ -220,6 +220,8 @@ def network_chart(networks: dict[str, dict[str, pd.DataFrame]], cols: int = 4) -
                             colors=colour,
                             alpha=alpha,
                             zorder=1,
+                            # thousands of thin lines: an image inside the SVG, not paths
+                            rasterized=True,
                         )
                     )
             for regime, colour in REGIME_COLOURS.items():

@@ -184,6 +184,41 @@ def save_chart(chart: Chart, out_dir: str | Path, formats: Sequence[str] = FORMA
     )
 
 
+_PENDING: list[Chart] = []  # the charts `save_charts` hands to its forked processes
+
+
+def _save_pending(i: int, out_dir: str, formats: tuple[str, ...]) -> SavedChart:
+    return save_chart(_PENDING[i], out_dir, formats)
+
+
+def save_charts(
+    charts: Sequence[Chart], out_dir: str | Path, formats: Sequence[str] = FORMATS
+) -> list[SavedChart]:
+    """`save_chart` for every chart, in order; on platforms that fork, spread over up to two
+    processes (each child inherits the built figures, draws and writes its share, and sends
+    back the file names and SVG text)."""
+    import multiprocessing
+    import os
+
+    workers = min(len(charts), os.cpu_count() or 1, 2)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [save_chart(c, out_dir, formats) for c in charts]
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _PENDING
+    _PENDING = list(charts)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            n = len(charts)
+            done = list(pool.map(_save_pending, range(n), [str(out_dir)] * n, [tuple(formats)] * n))
+    finally:
+        _PENDING = []
+    for c in charts:  # the parent's copies are no longer needed
+        plt.close(c.figure)
+    return done
+
+
 # ---- the case: a cited timeline coloured by motive ----------------------------------------------
 
 

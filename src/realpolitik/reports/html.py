@@ -333,27 +333,56 @@ class Section:
 
 
 class _Figures:
-    def __init__(self, folder: Path, formats: Sequence[str] | None = None):
+    """The report's figures. Immediate by default: `add` saves the chart and returns its HTML.
+    Deferred (as `write_report` uses it): `add` returns a placeholder, and `finish` saves every
+    chart at once (in parallel processes where the platform can fork; drawing is the larger
+    part of a report's time) and puts each figure's HTML in its placeholder."""
+
+    def __init__(self, folder: Path, formats: Sequence[str] | None = None, deferred: bool = False):
         from realpolitik.reports.figures import FORMATS
 
         self.folder = folder
         self.formats = tuple(formats or FORMATS)
+        self.deferred = deferred
         self.saved: list[Any] = []
+        self.pending: list[Any] = []
 
     def add(self, chart: Any) -> str:
         from realpolitik.reports.figures import save_chart
 
+        if self.deferred:
+            self.pending.append(chart)
+            return _placeholder(len(self.pending) - 1)
         s = save_chart(chart, self.folder, self.formats)
         self.saved.append(s)
-        svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
-        return (
-            f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
-            f"<figcaption>{esc(s.caption)} Files: "
-            + " · ".join(
-                f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>' for fmt in s.files
-            )
-            + ".</figcaption></figure>"
+        return _figure_html(s)
+
+    def finish(self, page: str) -> str:
+        """Save the pending charts and replace their placeholders in `page`."""
+        from realpolitik.reports.figures import save_charts
+
+        done = save_charts(self.pending, self.folder, self.formats)
+        for i, s in enumerate(done):
+            page = page.replace(_placeholder(i), _figure_html(s), 1)
+        self.saved.extend(done)
+        self.pending = []
+        return page
+
+
+def _placeholder(i: int) -> str:
+    return f"<!--realpolitik-figure-{i}-->"
+
+
+def _figure_html(s: Any) -> str:
+    svg = inline_svg(s.svg_text, s.name, s.tips, s.caption)
+    return (
+        f'<figure id="fig-{esc(s.name)}" data-figure="{esc(s.name)}">{svg}'
+        f"<figcaption>{esc(s.caption)} Files: "
+        + " · ".join(
+            f'<a href="{FIGURES_DIR}/{esc(s.name)}.{fmt}">{fmt.upper()}</a>' for fmt in s.files
         )
+        + ".</figcaption></figure>"
+    )
 
 
 def _verdict_section(case: Case, res: ReportInputs, run: _Run) -> Section:
@@ -1000,7 +1029,7 @@ def write_report(
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
     run.headline_actor = res.headline_actor
     say("drawing the figures")
-    figs = _Figures(out / FIGURES_DIR, figure_formats)
+    figs = _Figures(out / FIGURES_DIR, figure_formats, deferred=True)
     from realpolitik.reports.findings import findings_section
     from realpolitik.reports.limitations import limitations_section
 
@@ -1020,6 +1049,8 @@ def write_report(
         _sources_section(case),
     ]
     page = render(case, loaded, [s for s in sections if s is not None], run, res.notes)
+    say(f"saving {len(figs.pending)} figures")
+    page = figs.finish(page)
     path = atomic_write(out / REPORT_NAME, lambda p: p.write_text(page, encoding="utf-8"))
     say(f"wrote {path} and {len(figs.saved)} figures in {out / FIGURES_DIR}")
     return path

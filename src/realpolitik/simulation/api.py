@@ -174,7 +174,7 @@ def _fitted_weights(
 ) -> pd.DataFrame:
     from realpolitik.estimation.api import fit
 
-    res = fit(comp, model=model, assumptions=assumptions)
+    res = fit(comp, model=model, assumptions=assumptions, checks="none")  # point weights only
     terms = MODELS[model]
     rows = []
     fitted = {a.actor: a for a in res.actors}
