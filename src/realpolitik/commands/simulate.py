@@ -129,12 +129,12 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Simulate a case forward: outcome frequencies and fidelity to the record."""
-    from realpolitik.estimation.api import as_compiled
+    from realpolitik.model.compiled import as_compiled
     from realpolitik.simulation.api import fitted_weights, record_logp
     from realpolitik.simulation.api import simulate as run_sim
 
     comp = as_compiled(case_ref)
-    weights = fitted_weights(comp, model)
+    weights = fitted_weights(comp, model, store=store_arg(store, no_store))
     res = run_sim(
         comp,
         n=n,
@@ -349,7 +349,7 @@ def counterfactual(
         from realpolitik.scenario.safe_yaml import load_yaml, read_text
 
         load_yaml(read_text(file, "counterfactual file"), file)
-    from realpolitik.estimation.api import as_compiled
+    from realpolitik.model.compiled import as_compiled
     from realpolitik.simulation.api import counterfactual as run_cf
     from realpolitik.simulation.api import load_world
 
@@ -450,7 +450,7 @@ def sensitivity(
     as_json: bool,
 ) -> None:
     """Sobol sensitivity of the verdicts and outcomes over every assumption's range."""
-    from realpolitik.estimation.api import as_compiled
+    from realpolitik.model.compiled import as_compiled
     from realpolitik.simulation.sensitivity import sensitivity as run_sa
 
     comp = as_compiled(case_ref)

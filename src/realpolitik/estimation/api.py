@@ -11,19 +11,12 @@ from realpolitik.estimation.bayes import fit_bayes
 from realpolitik.estimation.data import ChoiceData, choice_data
 from realpolitik.estimation.mle import fit_mle
 from realpolitik.estimation.results import ActorResult, FitResults
-from realpolitik.model.compiled import Compiled, compile_case
-from realpolitik.scenario.loader import load
+from realpolitik.model.compiled import Compiled, as_compiled
 from realpolitik.scenario.schema import Case
 
 MLE_DRAWS = 4000
 
 
-def as_compiled(case: str | Path | Case | Compiled) -> Compiled:
-    if isinstance(case, Compiled):
-        return case
-    if isinstance(case, Case):
-        return compile_case(case)
-    return compile_case(load(case).case)
 
 
 def fit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -465,3 +466,15 @@ def compile_case(case: Case) -> Compiled:
             [year_fraction(a.until) if a.until else np.inf for a in case.actors], dtype=float
         ),
     )
+
+
+def as_compiled(case: Any) -> Compiled:
+    """A compiled case from a built-in case name, a scenario file path, a `Case` or a
+    `Compiled` (returned as it is)."""
+    if isinstance(case, Compiled):
+        return case
+    if isinstance(case, Case):
+        return compile_case(case)
+    from realpolitik.scenario.loader import load
+
+    return compile_case(load(case).case)

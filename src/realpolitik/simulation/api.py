@@ -17,9 +17,8 @@ import pandas as pd
 
 from realpolitik import limits
 from realpolitik.errors import InputError
-from realpolitik.estimation.api import as_compiled
 from realpolitik.limits import check_int
-from realpolitik.model.compiled import Compiled, year_fraction
+from realpolitik.model.compiled import Compiled, as_compiled, year_fraction
 from realpolitik.model.specs import MODELS, to_feature_weights
 from realpolitik.simulation.backends import chunk_rng
 from realpolitik.simulation.chunked import ChunkPlan, Execution, run_chunks
@@ -153,20 +152,48 @@ _FITTED_MAX = 16
 
 
 def fitted_weights(
-    comp: Compiled, model: str = "full", assumptions: dict[str, float] | None = None
+    comp: Compiled,
+    model: str = "full",
+    assumptions: dict[str, float] | None = None,
+    store: Any = None,
 ) -> pd.DataFrame:
     """Point weights per actor from a maximum-likelihood fit; 0 (a coin toss among options) for
     actors the record cannot identify or who made no decision. The same question asked again
-    of the same compiled case is answered without refitting."""
+    of the same compiled case is answered without refitting; with a run `store` (True: the
+    default one), the answer is also kept there, keyed by the case's hash, the model, the
+    assumptions and the estimation code, so that a later process need not load the estimation
+    libraries at all."""
     key = (id(comp), model, tuple(sorted((assumptions or {}).items())))
     hit = _FITTED.get(key)
     if hit is not None and hit[0] is comp:
         return hit[1].copy()
-    frame = _fitted_weights(comp, model, assumptions)
+    frame = _stored_weights(comp, model, assumptions, store)
     if len(_FITTED) >= _FITTED_MAX:
         _FITTED.pop(next(iter(_FITTED)))
     _FITTED[key] = (comp, frame)
     return frame.copy()
+
+
+def _stored_weights(
+    comp: Compiled, model: str, assumptions: dict[str, float] | None, store: Any
+) -> pd.DataFrame:
+    if store in (None, False):
+        return _fitted_weights(comp, model, assumptions)
+    from realpolitik.cache import code_hash, lookup, save
+    from realpolitik.simulation.chunked import case_hash
+
+    spec = {
+        "case": case_hash(comp),
+        "model": model,
+        "assumptions": sorted((assumptions or {}).items()),
+        "code": {p: code_hash(p) for p in ("estimation", "model", "scenario")},
+    }
+    found, frame = lookup(store, "fitted-weights", spec)
+    if found and isinstance(frame, pd.DataFrame):
+        return frame
+    frame = _fitted_weights(comp, model, assumptions)
+    save(store, "fitted-weights", spec, frame)
+    return frame
 
 
 def _fitted_weights(

@@ -20,10 +20,9 @@ import pandas as pd
 
 from realpolitik import limits
 from realpolitik.errors import InputError
-from realpolitik.estimation.api import as_compiled
 from realpolitik.estimation.batched import fit_rows
 from realpolitik.estimation.data import choice_data
-from realpolitik.model.compiled import Compiled
+from realpolitik.model.compiled import Compiled, as_compiled
 from realpolitik.model.specs import design, to_feature_weights
 from realpolitik.simulation.backends import chunk_rng
 from realpolitik.simulation.chunked import ChunkPlan, Execution, run_chunks
