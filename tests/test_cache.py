@@ -140,6 +140,16 @@ def test_run_reuses_the_bayesian_fit_and_writes_svg_only(
     first = capsys.readouterr().out
     con_rows = _kinds(store)
     assert "fit-bayes" in con_rows, "the Bayesian fit was not kept"
+    assert "fit-mle" in con_rows, "the maximum-likelihood fit was not kept"
+    assert "fitted-weights" in con_rows, "the point weights were not kept"
+    # the second run fits nothing: every fit comes from the store
+    import realpolitik.estimation.api as est
+
+    def no_fit(*a: object, **k: object) -> None:
+        raise AssertionError(f"refitted on a second run: {k.get('method', 'mle')}")
+
+    monkeypatch.setattr(est, "fit", no_fit)
+    monkeypatch.setattr("realpolitik.simulation.api._FITTED", {})
     cli_main([*args, "--out", str(tmp_path / "b"), "--png"])
     second = capsys.readouterr().out
     # the same posterior table both times (the second from the store)
@@ -161,3 +171,24 @@ def _kinds(store: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT kind FROM results").fetchall()]
     finally:
         con.close()
+
+
+def test_fitted_weights_come_back_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import realpolitik.simulation.api as sim
+
+    comp = as_compiled(parse(template_text()))
+    store = tmp_path / "runs.duckdb"
+    monkeypatch.setattr(sim, "_FITTED", {})
+    first = sim.fitted_weights(comp, "full", store=store)
+    assert "fitted-weights" in _kinds(store)
+    calls = []
+    monkeypatch.setattr(sim, "_fitted_weights", lambda *a: calls.append(a) or first)
+    monkeypatch.setattr(sim, "_FITTED", {})  # a new process: nothing in memory
+    again = sim.fitted_weights(as_compiled(parse(template_text())), "full", store=store)
+    assert calls == [], "refitted although the store holds the weights"
+    pd.testing.assert_frame_equal(again, first)
+    # another model is another question
+    sim.fitted_weights(comp, "interest", store=store)
+    assert len(calls) == 1

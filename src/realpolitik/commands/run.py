@@ -100,7 +100,7 @@ def run(
     world = None
     actor = headline(comp, headline_actor)
     if actor is not None:
-        world = ideological(comp, actor, fitted_weights(comp))
+        world = ideological(comp, actor, fitted_weights(comp, store=st))
         cf = counterfactual(comp, world, n=n, seed=seed, store=st, progress=progress).compare()
     inputs = None
     if not no_report:

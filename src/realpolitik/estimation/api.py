@@ -17,8 +17,6 @@ from realpolitik.scenario.schema import Case
 MLE_DRAWS = 4000
 
 
-
-
 def fit(
     case: str | Path | Case | Compiled,
     *,

@@ -376,7 +376,9 @@ def simulate(
     if model not in MODELS:
         raise InputError(f"--model: expected one of {', '.join(MODELS)}, got '{model}'")
     base = (
-        weights if weights is not None else fitted_weights(comp, model, world.assumptions or None)
+        weights
+        if weights is not None
+        else fitted_weights(comp, model, world.assumptions or None, store=store)
     )
     args = resolve_world(comp, world, base, model)
     plan = ChunkPlan(n, chunk_rows)
@@ -479,7 +481,7 @@ def fidelity(
         ("ideology-only", "ideology"),
         ("interest-only", "interest"),
     ):
-        w = fitted_weights(comp, model)
+        w = fitted_weights(comp, model, store=store)
         logp, probs = record_logp(comp, w, model)
         sim = simulate(
             comp,
@@ -574,8 +576,12 @@ def counterfactual(
         world = replace(world, name="counterfactual")
     # the baseline is the record's world (weights fitted at the default assumptions); a world
     # that changes assumptions refits the weights under them, as `simulate` does
-    base_w = fitted_weights(comp, "full")
-    alt_w = fitted_weights(comp, "full", world.assumptions) if world.assumptions else base_w
+    base_w = fitted_weights(comp, "full", store=store)
+    alt_w = (
+        fitted_weights(comp, "full", world.assumptions, store=store)
+        if world.assumptions
+        else base_w
+    )
     common = {
         "n": n,
         "seed": seed,

@@ -188,7 +188,7 @@ def sensitivity(
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    from realpolitik.estimation.api import fit
+    from realpolitik.simulation.api import fitted_weights
 
     comp = as_compiled(case)
     limits.check_power_of_two(base_samples, "--samples", 2, limits.MAX_SAMPLES)
@@ -210,8 +210,9 @@ def sensitivity(
     theta = np.tile(comp.theta0, (sample.shape[0], 1))
     theta[:, varying] = sample
 
-    baseline = fit(comp, model="full", checks="none")  # which actors are identified
-    actors = [comp.actor_ids.index(a.actor) for a in baseline.actors if a.status != "unidentified"]
+    # the actors the record identifies (the others have no verdict to vary)
+    baseline = fitted_weights(comp, "full", store=store)
+    actors = [comp.actor_ids.index(a) for a in baseline["actor"][baseline["source"] == "fitted"]]
     sd = choice_data(comp, "full").within_sd()
 
     per_chunk = max(1, ROWS_PER_CHUNK // draws)
