@@ -161,7 +161,8 @@ def render_table(
 
 
 def _table(cells: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title or None, title_justify="left", show_lines=False)
+    # the title is text, not markup (as in the stacked form and the other formats)
+    table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
     for col in cells.columns:
         numeric = all(_is_number(v) for v in cells[col])
         table.add_column(
