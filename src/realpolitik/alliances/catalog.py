@@ -69,6 +69,25 @@ class Dataset:
         return f"{self.path} from the peacesciencer R package ({PEACESCIENCER_URL})"
 
 
+def _cow_spells(
+    name: str, title: str, quirks: tuple[str, ...], strings: tuple[str, ...] = ()
+) -> Dataset:
+    """A Correlates of War list of membership spells (v2016, one row per spell): the state
+    system and the major powers share the file layout, key, column types and citation."""
+    return Dataset(
+        name=name,
+        path=f"data/{name}.rda",
+        title=title,
+        version="v2016",
+        citation=COW_STATES_CITATION,
+        key=("ccode", "styear"),
+        int16=("ccode", "styear", "endyear", "version"),
+        int8=("stmonth", "stday", "endmonth", "endday"),
+        strings=strings,
+        quirks=quirks,
+    )
+
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in [
@@ -89,15 +108,9 @@ DATASETS: dict[str, Dataset] = {
                 "already removed; a test checks this.",
             ),
         ),
-        Dataset(
-            name="cow_states",
-            path="data/cow_states.rda",
-            title="Correlates of War State System Membership (1816-2016)",
-            version="v2016",
-            citation=COW_STATES_CITATION,
-            key=("ccode", "styear"),
-            int16=("ccode", "styear", "endyear", "version"),
-            int8=("stmonth", "stday", "endmonth", "endday"),
+        _cow_spells(
+            "cow_states",
+            "Correlates of War State System Membership (1816-2016)",
             strings=("stateabb", "statenme"),
             quirks=(
                 "One row per membership spell: a state that left and re-entered the system "
@@ -201,15 +214,9 @@ DATASETS: dict[str, Dataset] = {
                 "if the spell ran to the end of 2016.",
             ),
         ),
-        Dataset(
-            name="cow_majors",
-            path="data/cow_majors.rda",
-            title="Correlates of War Major Powers (1816-2016)",
-            version="v2016",
-            citation=COW_STATES_CITATION,
-            key=("ccode", "styear"),
-            int16=("ccode", "styear", "endyear", "version"),
-            int8=("stmonth", "stday", "endmonth", "endday"),
+        _cow_spells(
+            "cow_majors",
+            "Correlates of War Major Powers (1816-2016)",
             quirks=(
                 "Several spells per state (France, Germany, Russia, Japan, ...); a state is a "
                 "major power in every year a spell touches. Spells ending in 2016 are carried "
