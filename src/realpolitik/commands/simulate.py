@@ -66,8 +66,13 @@ class Execution:
             "progress": progress_enabled(),
         }
 
-    def write(self, frame: pd.DataFrame, data_label: str) -> None:
+    def publish(self, frame: pd.DataFrame, data_label: str, payload: dict[str, Any]) -> bool:
+        """Write the results table to --out; with --format json print `payload` as the whole
+        answer and say so (True), else leave the printing to the command (False)."""
         write_option_table(frame, self.out, data_label=data_label)
+        if self.output.is_json:
+            self.output.json(payload)
+        return self.output.is_json
 
 
 def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -184,25 +189,22 @@ def simulate(case_ref: str, model: str, n: int, run: Execution) -> None:
         "decisions": len(match),
         "run_key": res.run_key,
     }
-    run.write(
+    if run.publish(
         res.outcomes,
-        data_label=f"realpolitik simulate {res.case_id}: outcomes ({res.n} paths, seed {seed})",
-    )
-    o = run.output
-    if o.is_json:
-        o.json(
-            {
-                "case": res.case_id,
-                "n": res.n,
-                "seed": seed,
-                "model": model,
-                "outcomes": res.outcomes.to_dict("records"),
-                "match": match.to_dict("records"),
-                "fidelity": fidelity,
-                "weights": weights.to_dict("records"),
-            }
-        )
+        f"realpolitik simulate {res.case_id}: outcomes ({res.n} paths, seed {seed})",
+        {
+            "case": res.case_id,
+            "n": res.n,
+            "seed": seed,
+            "model": model,
+            "outcomes": res.outcomes.to_dict("records"),
+            "match": match.to_dict("records"),
+            "fidelity": fidelity,
+            "weights": weights.to_dict("records"),
+        },
+    ):
         return
+    o = run.output
     o.table(
         res.outcomes.drop(columns=["n"]),
         title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
@@ -369,23 +371,21 @@ def counterfactual(
     comp = as_compiled(case_ref)
     world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
     table = run_cf(comp, world, n=n, **run.engine()).compare()
-    run.write(table, data_label=f"realpolitik counterfactual {comp.case.id}: {world.name}"[:80])
-    seed = run.seed
-    o = run.output
-    if o.is_json:
-        o.json(
-            {
-                "case": comp.case.id,
-                "world": world.describe(),
-                "name": world.name,
-                "n": n,
-                "seed": seed,
-                "outcomes": table.to_dict("records"),
-                "choices": table.attrs["choices"].to_dict("records"),
-            }
-        )
+    if run.publish(
+        table,
+        f"realpolitik counterfactual {comp.case.id}: {world.name}"[:80],
+        {
+            "case": comp.case.id,
+            "world": world.describe(),
+            "name": world.name,
+            "n": n,
+            "seed": run.seed,
+            "outcomes": table.to_dict("records"),
+            "choices": table.attrs["choices"].to_dict("records"),
+        },
+    ):
         return
-    print_counterfactual(table, world.name, n, seed, o)
+    print_counterfactual(table, world.name, n, run.seed, run.output)
 
 
 def print_counterfactual(
@@ -440,26 +440,21 @@ def sensitivity(case_ref: str, base_samples: int, draws: int, run: Execution) ->
     comp = as_compiled(case_ref)
     res = run_sa(comp, base_samples=base_samples, draws=draws, **run.engine())
     reuse_note(res.reused, res.run_key)
-    seed = run.seed
-    run.write(
+    if run.publish(
         res.indices,
-        data_label=f"realpolitik sensitivity {res.case_id}: Sobol indices (seed {seed})",
-    )
-    o = run.output
-    if o.is_json:
-        o.json(
-            {
-                "case": res.case_id,
-                "evaluations": res.n_evaluations,
-                "seed": seed,
-                "indices": res.indices.to_dict("records"),
-                "verdict_share": res.verdict_share.to_dict("records"),
-                "matters": res.matters().to_dict("records"),
-                "notes": res.notes,
-            }
-        )
+        f"realpolitik sensitivity {res.case_id}: Sobol indices (seed {run.seed})",
+        {
+            "case": res.case_id,
+            "evaluations": res.n_evaluations,
+            "seed": run.seed,
+            "indices": res.indices.to_dict("records"),
+            "verdict_share": res.verdict_share.to_dict("records"),
+            "matters": res.matters().to_dict("records"),
+            "notes": res.notes,
+        },
+    ):
         return
-    print_sensitivity(res, o)
+    print_sensitivity(res, run.output)
 
 
 def print_sensitivity(res: Any, out: Output | None = None) -> None:
