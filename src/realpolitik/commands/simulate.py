@@ -343,21 +343,11 @@ def new_world(path: str, overwrite: bool) -> None:
     ("--force", "DECISION=OPTION", "Make a decision come out as OPTION in every path; repeatable."),
 )
 @run_options
-def counterfactual(
-    case_ref: str,
-    file: str | None,
-    ideological: str | None,
-    weight: tuple[str, ...],
-    remove_event: tuple[str, ...],
-    move_event: tuple[str, ...],
-    assume: tuple[str, ...],
-    force: tuple[str, ...],
-    n: int,
-    run: Execution,
-) -> None:
+def counterfactual(case_ref: str, n: int, run: Execution, **changes: Any) -> None:
     """Compare a changed world with the baseline (same seed), with Monte Carlo error.
 
     `realpolitik counterfactual new FILE` writes a commented world file to start from."""
+    file = changes["file"]  # the world options (--file ... --force) go to build_world as given
     if file:  # a file that is not safe YAML fails before the model stack is even imported
         from realpolitik.scenario.safe_yaml import load_yaml, read_text
 
@@ -369,7 +359,7 @@ def counterfactual(
     if file:
         load_world(file)  # and a file with the wrong fields before the case is fitted
     comp = as_compiled(case_ref)
-    world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
+    world = build_world(comp, **changes)
     table = run_cf(comp, world, n=n, **run.engine()).compare()
     if run.publish(
         table,
