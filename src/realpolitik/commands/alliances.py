@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -354,23 +354,17 @@ def fit_tables(fit: object) -> list[tuple[str, pd.DataFrame, list[str]]]:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP)
 def alliances_fit(
     eras: tuple[str, ...],
-    outcome: str,
-    regime: str,
-    se: str,
-    estimator: str,
-    fe: str,
-    controls_as_interest: bool,
-    directed: bool,
     no_robustness: bool,
-    reps: int,
-    seed: int,
     out: str | None,
     csv_alias: str | None,
     fmt: str,
     as_json: bool,
     data_dir: Path | None,
+    **spec: Any,
 ) -> None:
-    """Fit alliance formation (or presence) by era and print the ideology-vs-interest verdict."""
+    """Fit alliance formation (or presence) by era and print the ideology-vs-interest verdict.
+
+    The model options (--outcome ... --seed) go to `fit_alliances` under their own names."""
     from realpolitik.alliances.api import fit_alliances
     from realpolitik.alliances.eras import parse_eras
     from realpolitik.alliances.labels import coefficient_labels
@@ -378,19 +372,7 @@ def alliances_fit(
     labels = parse_eras(list(eras) if eras else None)
     with _progress(len(labels), "fitting") as advance:
         fit = fit_alliances(
-            labels,
-            outcome=outcome,
-            data_dir=data_dir,
-            progress=advance,
-            regime=regime,
-            se=se,
-            estimator=estimator,
-            fe=fe,
-            controls_as_interest=controls_as_interest,
-            directed=directed,
-            robustness=not no_robustness,
-            reps=reps,
-            seed=seed,
+            labels, data_dir=data_dir, progress=advance, robustness=not no_robustness, **spec
         )
     frame = fit.to_frame()
     write_option_table(

@@ -180,3 +180,34 @@ def paths_option(help: str = "Monte Carlo paths per world.") -> Callable[[F], F]
 def paths_and_seed(fn: F) -> F:
     """`-n` (Monte Carlo paths per world) and `--seed`, as `run` and `report` take them."""
     return paths_option()(seed_option()(fn))
+
+
+def sobol_options(
+    samples: str,
+    draws: str,
+    *,
+    samples_type: PowerOfTwo,
+    samples_help: str,
+    default: tuple[int, int],
+) -> Callable[[F], F]:
+    """The Sobol analysis' size: `samples` (base samples N, a power of two) and `draws`
+    (simulated paths per assumption setting), given as option declarations (flag or flag and
+    parameter name, space-separated) with their defaults."""
+
+    def deco(fn: F) -> F:
+        fn = click.option(
+            *draws.split(),
+            type=DRAWS,
+            default=default[1],
+            show_default=True,
+            help="Simulated paths per assumption setting.",
+        )(fn)
+        return click.option(
+            *samples.split(),
+            type=samples_type,
+            default=default[0],
+            show_default=True,
+            help=samples_help,
+        )(fn)
+
+    return deco

@@ -14,7 +14,6 @@ import pandas as pd
 from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
-    DRAWS,
     SAMPLES,
     WORKERS,
     choice_option,
@@ -23,6 +22,7 @@ from realpolitik.commands.common import (
     progress_enabled,
     scheduler_address,
     seed_option,
+    sobol_options,
     store_checked,
     write_option_table,
 )
@@ -406,20 +406,12 @@ def print_counterfactual(
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option(
-    "--samples",
-    "base_samples",
-    type=SAMPLES,
-    default=defaults.SENSITIVITY_SAMPLES,
-    show_default=True,
-    help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
-)
-@click.option(
+@sobol_options(
+    "--samples base_samples",
     "--draws",
-    type=DRAWS,
-    default=defaults.SENSITIVITY_DRAWS,
-    show_default=True,
-    help="Simulated paths per assumption setting.",
+    samples_type=SAMPLES,
+    samples_help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
+    default=(defaults.SENSITIVITY_SAMPLES, defaults.SENSITIVITY_DRAWS),
 )
 @execution_options
 def sensitivity(case_ref: str, base_samples: int, draws: int, run: Execution) -> None:
