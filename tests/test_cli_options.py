@@ -63,3 +63,20 @@ def test_options_are_those_of_before(name: str) -> None:
 def test_counterfactual_new_still_parses_its_own_options() -> None:
     shown = CliRunner().invoke(cli, ["counterfactual", "--help"], terminal_width=200).output
     assert "new FILE [--force]" in shown
+
+
+def test_report_keeps_its_sobol_options() -> None:
+    import click
+
+    command = cli.get_command(click.Context(cli), "report")
+    assert command is not None
+    ctx = command.make_context("report", [])
+    assert ctx.params["sensitivity_samples"] == 64 and ctx.params["sensitivity_draws"] == 32
+    assert (
+        command.make_context("report", ["--sensitivity-samples", "0"]).params["sensitivity_samples"]
+        == 0
+    )  # 0 leaves the analysis out (sensitivity itself refuses 0)
+    with pytest.raises(click.BadParameter):
+        cli.get_command(click.Context(cli), "sensitivity").make_context(
+            "sensitivity", ["--samples", "0"]
+        )
