@@ -129,7 +129,7 @@ def data_list(
                 [int(r) if p else None for r, p in zip(st["rows"], st["present"], strict=True)],
                 dtype="Int64",
             ),
-            "source sha256": [
+            "source_sha256": [
                 sha or f"get {get.split(' ', 1)[0]}"
                 for sha, get in zip(st["sha256"], st["get"], strict=True)
             ],
