@@ -61,22 +61,16 @@ def test_build_writes_stata_with_cow_row_count(data_dir: Path, tmp_path: Path) -
     assert set(flags["atop_any"].dropna().unique()) <= {"no", "yes"}
 
 
-def test_fit_json_parses(data_dir: Path) -> None:
-    res = CliRunner().invoke(
-        cli,
-        [
-            "alliances",
-            "fit",
-            "--era",
-            "1919-1939",
-            "--json",
-            "--no-robustness",
-            "--data-dir",
-            str(data_dir),
-        ],
-    )
+def fit_json(data_dir: Path, *args: str) -> dict:
+    """`alliances fit ARGS --no-robustness --json`: the parsed answer."""
+    argv = ["alliances", "fit", *args, "--no-robustness", "--json", "--data-dir", str(data_dir)]
+    res = CliRunner().invoke(cli, argv)
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout)
+    return json.loads(res.stdout)
+
+
+def test_fit_json_parses(data_dir: Path) -> None:
+    payload = fit_json(data_dir, "--era", "1919-1939")
     assert payload["outcome"] == "any-onset"
     assert payload["specification"]["se"] == "twoway"
     (v,) = payload["verdicts"]
@@ -102,27 +96,10 @@ def test_fit_prints_what_the_issue_asks(data_dir: Path) -> None:
 
 
 def test_fit_defense_onset_with_vdem(data_dir: Path) -> None:
-    res = CliRunner().invoke(
-        cli,
-        [
-            "alliances",
-            "fit",
-            "--era",
-            "1946-1989",
-            "--outcome",
-            "defense-onset",
-            "--regime",
-            "vdem",
-            "--se",
-            "dyad",
-            "--no-robustness",
-            "--json",
-            "--data-dir",
-            str(data_dir),
-        ],
+    payload = fit_json(
+        data_dir,
+        *("--era", "1946-1989", "--outcome", "defense-onset", "--regime", "vdem", "--se", "dyad"),
     )
-    assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout)
     assert payload["specification"]["outcome"] == "defense-onset"
     assert payload["specification"]["regime"] == "vdem"
     (v,) = payload["verdicts"]

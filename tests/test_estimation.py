@@ -16,7 +16,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
 from scipy.stats import binom, norm
@@ -35,10 +34,9 @@ from realpolitik.estimation.recovery import (
     replicate,
     simulate_choices,
 )
-from realpolitik.scenario.loader import parse, template_text
 from realpolitik.scenario.schema import Case
+from synthetic_case import CITE, synthetic_case
 
-CITE = [{"source": "zhang2012", "section": "Soviet Union-GMD", "note": 23}]
 TRUE_W = np.array([0.5, 2.5])  # ideology, interest: interest clearly dominant
 N_DECISIONS = 60
 
@@ -70,87 +68,54 @@ def synthetic_data(
 
 
 def scenario(n: int, seed: int, chosen: list[int] | None = None, lone: bool = False) -> Case:
-    """A valid scenario: the template's actors, three stakes, `n` decisions of the USSR with
-    three options each whose favoured/opposed sides, stakes and risks are drawn at random (so
-    ideology and interest vary independently); `lone` adds a single decision by the GMD."""
-    rng = np.random.default_rng(seed)
-    doc = yaml.safe_load(template_text())
-    doc["id"] = "synthetic"
-    doc["stakes"] += [
-        {
-            "id": "port",
-            "name": "a port",
-            "holder": "GMD",
-            "valuations": {"USSR": "medium"},
-            "cite": CITE,
-        },
-        {
-            "id": "credit",
-            "name": "a loan",
-            "holder": "USA",
-            "valuations": {"USSR": "high"},
-            "cite": CITE,
-        },
-    ]
-    stakes = [s["id"] for s in doc["stakes"]]
-    sides = ["CCP", "GMD", "USA"]
-    decisions = []
-    for k in range(n):
-        options = []
-        for j in range(3):
-            fav, opp = rng.choice(sides, size=2, replace=False)
-            option = {
-                "id": f"o{j}",
-                "label": f"option {j}",
-                "favours": str(fav),
-                "opposes": str(opp),
-                "gains": [s for s in stakes if rng.random() < 0.35],
-            }
-            if rng.random() < 0.4:
-                option.update(risk="high", rival="USA")
-            options.append(option)
-        decisions.append(
-            {
-                "id": f"d{k:03d}",
-                "date": dt.date(1945, 1, 2) + dt.timedelta(days=5 * k),
-                "actor": "USSR",
-                "question": "which side to back",
-                "options": options,
-                "chosen": f"o{chosen[k] if chosen is not None else 0}",
-                "cite": CITE,
-            }
-        )
-    if lone:
-        decisions.append(
-            {
-                "id": "lone",
-                "date": dt.date(1945, 12, 1),
-                "actor": "GMD",
-                "question": "whom to court",
-                "options": [
-                    {"id": "a", "label": "court the USA", "favours": "USA", "opposes": "CCP"},
-                    {
-                        "id": "b",
-                        "label": "court the CCP",
-                        "favours": "CCP",
-                        "opposes": "USA",
-                        "risk": "high",
-                        "rival": "USA",
-                    },
-                ],
-                "chosen": "a",
-                "cite": CITE,
-            }
-        )
-    doc["decisions"] = decisions
-    doc["outcomes"] = []
-    # the same `cite` object in every decision: written out in full (the reader takes no anchors)
-    return parse(yaml.dump(doc, Dumper=_NoAliases, sort_keys=False))
+    """A valid scenario (tests/synthetic_case.py) with two more stakes, each option gaining a
+    stake with probability 0.35, the USSR choosing `chosen` (else its first option); `lone`
+    adds a single decision by the GMD."""
+    return synthetic_case(
+        n,
+        seed,
+        gain_p=0.35,
+        chosen=chosen if chosen is not None else [0] * n,
+        extra_stakes=EXTRA_STAKES,
+        extra_decisions=[LONE] if lone else [],
+    )
 
 
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+EXTRA_STAKES = [
+    {
+        "id": "port",
+        "name": "a port",
+        "holder": "GMD",
+        "valuations": {"USSR": "medium"},
+        "cite": CITE,
+    },
+    {
+        "id": "credit",
+        "name": "a loan",
+        "holder": "USA",
+        "valuations": {"USSR": "high"},
+        "cite": CITE,
+    },
+]
+LONE = {
+    "id": "lone",
+    "date": dt.date(1945, 12, 1),
+    "actor": "GMD",
+    "question": "whom to court",
+    "options": [
+        {"id": "a", "label": "court the USA", "favours": "USA", "opposes": "CCP"},
+        {
+            "id": "b",
+            "label": "court the CCP",
+            "favours": "CCP",
+            "opposes": "USA",
+            "risk": "high",
+            "rival": "USA",
+        },
+    ],
+    "chosen": "a",
+    "cite": CITE,
+}
 
 
 def simulated_case(n: int, w: np.ndarray, seed: int, lone: bool = False) -> Case:

@@ -68,7 +68,11 @@ def request(
 
 
 def post(srv: Any, path: str, obj: Any, **headers: str) -> tuple[int, dict[str, Any]]:
-    body = json.dumps(obj).encode()
+    return post_bytes(srv, path, json.dumps(obj).encode(), **headers)
+
+
+def post_bytes(srv: Any, path: str, body: bytes, **headers: str) -> tuple[int, dict[str, Any]]:
+    """POST `body` as it is (JSON or not), with a correct Content-Length."""
     sent = {"Content-Type": "application/json", "Content-Length": str(len(body))}
     sent.update({k.replace("_", "-"): v for k, v in headers.items()})
     return request(srv, "POST", path, body, sent)
@@ -83,13 +87,7 @@ def test_json_post_with_own_origin_is_served(server: Any) -> None:
 def test_text_plain_post_is_refused(server: Any) -> None:
     body = json.dumps({"text": template_text()}).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
-        status, res = request(
-            server,
-            "POST",
-            "/api/validate",
-            body,
-            {"Content-Type": ctype, "Content-Length": str(len(body))},
-        )
+        status, res = post_bytes(server, "/api/validate", body, Content_Type=ctype)
         assert status == 415 and "application/json" in res["error"], ctype
 
 
@@ -145,22 +143,9 @@ def test_alias_bomb_is_refused_fast_and_small(server: Any) -> None:
 
 def test_deeply_nested_json_and_lone_surrogates_are_refused(server: Any) -> None:
     body = b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    status, res = request(
-        server,
-        "POST",
-        "/api/validate",
-        body,
-        {"Content-Type": "application/json", "Content-Length": str(len(body))},
-    )
+    status, res = post_bytes(server, "/api/validate", body)
     assert status == 400
-    body = b'{"text": "id: \\ud800"}'
-    status, res = request(
-        server,
-        "POST",
-        "/api/validate",
-        body,
-        {"Content-Type": "application/json", "Content-Length": str(len(body))},
-    )
+    status, res = post_bytes(server, "/api/validate", b'{"text": "id: \\ud800"}')
     assert status == 200 and res["ok"] is False and "surrogate" in res["problems"][0]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import realpolitik as rp
-from realpolitik.cli import main as cli_main
+from cli_run import run_cli as run
 from realpolitik.scenario.loader import template_text
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -47,16 +47,6 @@ def run_cli(*argv: str, columns: int | None = None) -> subprocess.CompletedProce
         env=env,
         timeout=600,
     )
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---- the API -----------------------------------------------------------------------------------

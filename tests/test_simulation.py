@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from realpolitik.cli import main as cli_main
+from cli_run import run_cli as cli
 from realpolitik.errors import InputError
 from realpolitik.estimation.api import as_compiled
 from realpolitik.model.compiled import Compiled
@@ -767,16 +767,6 @@ def test_sensitivity_on_each_case(case: tuple[Compiled, pd.DataFrame]) -> None:
 
 
 # ---- (h) command line --------------------------------------------------------------------------
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

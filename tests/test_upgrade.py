@@ -12,22 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from realpolitik.cli import main as cli_main
+from cli_run import run_cli as cli
 from realpolitik.errors import InputError
 from realpolitik.scenario.loader import parse
 from realpolitik.scenario.upgrade import upgrade_text
 
 OLD = Path(__file__).parent / "fixtures" / "east-asia-1945-at-32df88e.yaml"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_old_builtin_case_fails_only_on_precision() -> None:

@@ -12,7 +12,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
@@ -26,7 +25,7 @@ from realpolitik.estimation.nonnested import clarke, holm, nonnested_tests, vuon
 from realpolitik.estimation.periods import period_comparison, period_of
 from realpolitik.estimation.recovery import simulate_choices
 from realpolitik.estimation.strength import SCALES, ml_summary, normal_points, strengths
-from realpolitik.scenario.loader import parse, template_text
+from synthetic_case import synthetic_case
 
 
 def make_data(Z: np.ndarray, n_opt: int, n_actors: int = 1, terms=("ideology", "interest")):
@@ -261,53 +260,10 @@ def test_prior_sensitivity_flags_a_sign_flip_and_a_moved_verdict() -> None:
 
 
 # ---- a fitted scenario carries every check --------------------------------------------------------
-CITE = [{"source": "zhang2012", "section": "Soviet Union-GMD", "note": 23}]
-
-
 def _scenario_case(n: int, seed: int, periods: list[dict] | None = None):
-    """The template's actors; `n` USSR decisions with three random options each (valid)."""
-    rng = np.random.default_rng(seed)
-    doc = yaml.safe_load(template_text())
-    doc["id"] = "synthetic"
-    sides = ["CCP", "GMD", "USA"]
-    stakes = [s["id"] for s in doc["stakes"]]
-    decisions = []
-    for k in range(n):
-        options = []
-        for j in range(3):
-            fav, opp = rng.choice(sides, size=2, replace=False)
-            option = {
-                "id": f"o{j}",
-                "label": f"option {j}",
-                "favours": str(fav),
-                "opposes": str(opp),
-                "gains": [s for s in stakes if rng.random() < 0.4],
-            }
-            if rng.random() < 0.4:
-                option.update(risk="high", rival="USA")
-            options.append(option)
-        decisions.append(
-            {
-                "id": f"d{k:03d}",
-                "date": dt.date(1945, 1, 2) + dt.timedelta(days=5 * k),
-                "actor": "USSR",
-                "question": "which side to back",
-                "options": options,
-                "chosen": f"o{int(rng.integers(3))}",
-                "cite": CITE,
-            }
-        )
-    doc["decisions"] = decisions
-    doc["outcomes"] = []
-    if periods is not None:
-        doc["periods"] = periods
-    # the same `cite` object in every decision: written out in full (the reader takes no anchors)
-    return parse(yaml.dump(doc, Dumper=_NoAliases, sort_keys=False))
-
-
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+    """The template's actors; `n` USSR decisions with three random options each (valid), each
+    option gaining a stake with probability 0.4, the choices drawn at random."""
+    return synthetic_case(n, seed, gain_p=0.4, periods=periods)
 
 
 def test_fit_carries_robustness_tests_and_labels() -> None:

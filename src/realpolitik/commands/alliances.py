@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
-from realpolitik.errors import InputError, Problem
+from realpolitik.commands.common import choice_option, seed_option, write_option_table
+from realpolitik.commands.output import (
+    Output,
+    format_option,
+    out_file_checked,
+    output_options,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA_DIR_HELP = (
     "Data directory (default: $REALPOLITIK_DATA_DIR, else $XDG_CACHE_HOME/realpolitik/data "
@@ -55,8 +64,19 @@ def data() -> None:
 @click.argument("source_dir", type=click.Path(path_type=Path))
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP)
 @click.option("--only", multiple=True, help="Import only these datasets (repeatable).")
-def data_import(source_dir: Path, data_dir: Path | None, only: tuple[str, ...]) -> None:
+@output_options("the table of imported datasets")
+def data_import(
+    source_dir: Path,
+    data_dir: Path | None,
+    only: tuple[str, ...],
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Read the .rda files under SOURCE_DIR (a peacesciencer folder) into the data directory."""
+    import pandas as pd
+
     from realpolitik.alliances import store
     from realpolitik.alliances.catalog import DATASETS
 
@@ -64,44 +84,85 @@ def data_import(source_dir: Path, data_dir: Path | None, only: tuple[str, ...]) 
     target = store.resolve_data_dir(data_dir)
     with _progress(len(names), "importing") as advance:
         entries = store.import_all(source_dir, data_dir, names=names, progress=advance)
-    for e in entries:
-        click.echo(f"{e['name']:<18} {e['rows']:>10,} rows  version {e['version']}")
-    click.echo(f"imported {len(entries)} datasets into {target}")
+    frame = pd.DataFrame(
+        [{"dataset": e["name"], "rows": int(e["rows"]), "version": e["version"]} for e in entries],
+        columns=["dataset", "rows", "version"],
+    )
+    write_option_table(frame, out or csv_alias, data_label=f"realpolitik data import: {target}")
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json({"data_dir": str(target), "imported": frame.to_dict("records")})
+        return
+    o.table(frame, title=f"imported into {target}", floats="{:,.0f}", primary=True)
+    o.note(escape(f"imported {len(entries)} datasets into {target}"))
 
 
 @data.command("list")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP)
 @click.option("--citations/--no-citations", default=True, help="Print how to cite each dataset.")
-def data_list(data_dir: Path | None, citations: bool) -> None:
+@output_options("the table of datasets")
+def data_list(
+    data_dir: Path | None,
+    citations: bool,
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Show which datasets are present, their versions and how to cite them."""
-    from rich.console import Console
-    from rich.table import Table
+    import pandas as pd
 
     from realpolitik.alliances import store
-    from realpolitik.alliances.catalog import PEACESCIENCER_CITATION
+    from realpolitik.alliances.catalog import PEACESCIENCER_CITATION, PEACESCIENCER_URL
 
     root = store.resolve_data_dir(data_dir)
     st = store.status(data_dir)
-    table = Table(title=f"realpolitik data in {root}")
-    for col in ("dataset", "status", "version", "rows", "source sha256"):
-        table.add_column(col)
-    for _, row in st.iterrows():
-        table.add_row(
-            row["name"],
-            "present"
-            if row["present"]
-            else ("not imported (optional)" if row["optional"] else "[red]missing[/red]"),
-            row["version"],
-            f"{int(row['rows']):,}" if row["present"] else "",
-            row["sha256"] or f"get {row['get']}",
+    frame = pd.DataFrame(
+        {
+            "dataset": st["name"],
+            "status": [
+                "present" if present else ("not imported (optional)" if optional else "missing")
+                for present, optional in zip(st["present"], st["optional"], strict=True)
+            ],
+            "version": st["version"],
+            "rows": pd.array(
+                [int(r) if p else None for r, p in zip(st["rows"], st["present"], strict=True)],
+                dtype="Int64",
+            ),
+            "source_sha256": [
+                sha or f"get {get.split(' ', 1)[0]}"
+                for sha, get in zip(st["sha256"], st["get"], strict=True)
+            ],
+            "get": st["get"],
+            "citation": st["citation"],
+        }
+    )
+    write_option_table(frame, out or csv_alias, data_label=f"realpolitik data list: {root}")
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(
+            {
+                "data_dir": str(root),
+                "datasets": frame.to_dict("records"),
+                "peacesciencer_citation": PEACESCIENCER_CITATION,
+            }
         )
-    console = Console()
-    console.print(table)
+        return
+    o.table(
+        frame.drop(columns=["get", "citation"]), title=f"realpolitik data in {root}", primary=True
+    )
+    if not st["present"].all():
+        o.note(
+            escape(
+                f"get the files marked 'get' from the peacesciencer R package "
+                f"({PEACESCIENCER_URL}) and run `realpolitik data import DIR`"
+            )
+        )
     if citations:
-        console.print("\n[bold]How to cite[/bold]")
-        for _, row in st.iterrows():
-            console.print(f"- {row['name']}: {row['citation']}", highlight=False)
-        console.print(f"- and peacesciencer: {PEACESCIENCER_CITATION}", highlight=False)
+        o.note("\n[bold]How to cite[/bold]")
+        for name, citation in zip(frame["dataset"], frame["citation"], strict=True):
+            o.note(escape(f"- {name}: {citation}"))
+        o.note(escape(f"- and peacesciencer: {PEACESCIENCER_CITATION}"))
 
 
 # --------------------------------------------------------------------------- alliances
@@ -120,6 +181,7 @@ def alliances() -> None:
     "out",
     type=click.Path(path_type=Path),
     required=True,
+    callback=out_file_checked,
     help="Output file: .parquet, .csv, .dta or .json (by extension); .dta carries labels.",
 )
 @click.option("--directed/--non-directed", default=False, show_default=True)
@@ -131,6 +193,7 @@ def alliances() -> None:
     "rivalries, mids, igos; 'model' = those the models use, 'all' = every group.",
 )
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP)
+@format_option
 def alliances_build(
     year_from: int,
     year_to: int,
@@ -138,22 +201,17 @@ def alliances_build(
     directed: bool,
     covariates: str,
     data_dir: Path | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Build the CoW dyad-year panel with its covariates and write it to --out."""
+    import pandas as pd
+
     from realpolitik.alliances.api import build_panel
     from realpolitik.alliances.labels import panel_labels
     from realpolitik.alliances.panel import resolve_covariates
-    from realpolitik.export import FORMATS, write_table
+    from realpolitik.export import write_table
 
-    if out.suffix.lower() not in FORMATS:
-        raise InputError(
-            Problem(
-                str(out),
-                "--out",
-                f"unsupported extension {out.suffix or '(none)'}; "
-                f"expected one of {', '.join(FORMATS)}",
-            )
-        )
     groups = resolve_covariates([covariates])
     with _progress(len(groups) + 3, "building panel") as advance:
         df = build_panel(
@@ -165,15 +223,36 @@ def alliances_build(
             covariates=groups,
         )
         labels, value_labels, data_label = panel_labels(df)
-        write_table(df, out, labels=labels, value_labels=value_labels, data_label=data_label)
+        written = write_table(
+            df, out, labels=labels, value_labels=value_labels, data_label=data_label
+        )
         advance("written")
-    click.echo(f"wrote {len(df):,} dyad-years x {df.shape[1]} columns to {out}")
+    summary = pd.DataFrame(
+        [
+            {
+                "file": str(written),
+                "dyad_years": len(df),
+                "columns": df.shape[1],
+                "from": year_from,
+                "to": year_to,
+                "directed": directed,
+                "covariates": ", ".join(groups),
+            }
+        ]
+    )
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(summary.iloc[0].to_dict())
+        return
+    o.table(summary, title="alliance panel written", floats="{:,.0f}", primary=True)
+    o.note(escape(f"wrote {len(df):,} dyad-years x {df.shape[1]} columns to {out}"))
 
 
-def _print_fit(fit: object) -> None:
+def fit_tables(fit: object) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """Per era: the header (what the fit used), the coefficient table as printed, and the
+    lines under it (the contrast and the verdict)."""
     import numpy as np
-    from rich.console import Console
-    from rich.table import Table
+    import pandas as pd
 
     from realpolitik.alliances.models import (
         CONTROL,
@@ -185,46 +264,38 @@ def _print_fit(fit: object) -> None:
     )
 
     assert isinstance(fit, AllianceFit)
-    from rich.markup import escape
-
     frame = fit.to_frame()
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    console.print(f"[bold]Alliance models[/bold]: {escape(fit.spec.label())}", highlight=False)
+    out = []
     for era, r in fit.results.items():
-        head = header_lines(r)
-        table = Table(title=escape("\n".join(head)), title_justify="left")
         se_col = {"twoway": "SE two-way", "dyad": "SE dyad", "bootstrap": "SE boot"}[r.spec.se]
-        for col in ("block", "term", "coef", se_col, "SE dyad-only", "z", "AME", "AME 95% CI"):
-            table.add_column(
-                col, justify="left" if col in ("block", "term") else "right", no_wrap=True
-            )
+        rows = []
         for _, row in frame[frame["era"] == era].iterrows():
             if row["term"] in PEACE_TERMS or str(row["term"]).startswith("era_"):
                 continue
             no_ame = row["block"] == CONTROL and not np.isfinite(row["ame"])
-            table.add_row(
-                row["block"],
-                row["term"],
-                f"{row['estimate']:+.3f}",
-                f"{row['std_error']:.3f}",
-                f"{row['std_error_dyad']:.3f}",
-                f"{row['z']:+.2f}",
-                "" if no_ame else f"{row['ame']:+.4f}",
-                "" if no_ame else f"[{row['ame_low']:+.4f}, {row['ame_high']:+.4f}]",
+            rows.append(
+                {
+                    "block": row["block"],
+                    "term": row["term"],
+                    "coef": f"{row['estimate']:+.3f}",
+                    se_col: f"{row['std_error']:.3f}",
+                    "SE dyad-only": f"{row['std_error_dyad']:.3f}",
+                    "z": f"{row['z']:+.2f}",
+                    "AME [95% CI]": ""
+                    if no_ame
+                    else f"{row['ame']:+.4f} [{row['ame_low']:+.4f}, {row['ame_high']:+.4f}]",
+                }
             )
-        console.print(table)
-        console.print(
+        c = term_contrast(r, "joint_democracy", "joint_autocracy")
+        lines = [
             "  (peace-years cubic and era intercepts not shown; AME: 0->1 for flags, +1 SD for "
             "continuous terms)",
-            highlight=False,
-        )
-        c = term_contrast(r, "joint_democracy", "joint_autocracy")
-        console.print(
-            f"  joint democracy - joint autocracy: {c['estimate']:+.3f} (se {c['std_error']:.3f}, "
-            f"z {c['z']:+.2f})",
-            highlight=False,
-        )
-        console.print(f"  [bold]verdict[/bold] {escape(verdict_line(r))}\n", highlight=False)
+            f"  joint democracy - joint autocracy: {c['estimate']:+.3f} (se "
+            f"{c['std_error']:.3f}, z {c['z']:+.2f})",
+            f"  verdict {verdict_line(r)}",
+        ]
+        out.append(("\n".join(header_lines(r)), pd.DataFrame(rows), lines))
+    return out
 
 
 @alliances.command("fit")
@@ -243,33 +314,23 @@ def _print_fit(fit: object) -> None:
     "or PLEDGE-onset / PLEDGE-presence for PLEDGE in any, defense, offense, neutrality, "
     "nonaggression, consultation (e.g. defense-onset).",
 )
-@click.option(
-    "--regime",
-    type=click.Choice(["polity", "vdem", "uds"]),
-    default="polity",
-    show_default=True,
-    help="Regime measure of the ideology terms.",
+@choice_option(
+    "--regime", choices=["polity", "vdem", "uds"], help="Regime measure of the ideology terms."
 )
-@click.option(
+@choice_option(
     "--se",
-    type=click.Choice(["twoway", "dyad", "bootstrap"]),
-    default="twoway",
-    show_default=True,
+    choices=["twoway", "dyad", "bootstrap"],
     help="Standard errors: clustered by dyad and year, by dyad only, or a bootstrap over "
     "whole years (all treaties of a year resampled together).",
 )
-@click.option(
+@choice_option(
     "--estimator",
-    type=click.Choice(["logit", "firth", "rare-events"]),
-    default="logit",
-    show_default=True,
+    choices=["logit", "firth", "rare-events"],
     help="Logit, Firth's penalised logit, or King-Zeng rare-events correction.",
 )
-@click.option(
+@choice_option(
     "--fe",
-    type=click.Choice(["none", "year", "dyad", "dyad+year"]),
-    default="none",
-    show_default=True,
+    choices=["none", "year", "dyad", "dyad+year"],
     help="Fixed effects (linear probability model, two-way clustered).",
 )
 @click.option(
@@ -288,75 +349,50 @@ def _print_fit(fit: object) -> None:
     show_default=True,
     help="Bootstrap replicates (--se bootstrap).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also write the tidy coefficient/AME table to this file (.csv/.parquet/.dta/.json).",
-)
+@seed_option("Bootstrap seed.")
+@output_options("the tidy coefficient/AME table")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP)
 def alliances_fit(
     eras: tuple[str, ...],
-    outcome: str,
-    regime: str,
-    se: str,
-    estimator: str,
-    fe: str,
-    controls_as_interest: bool,
-    directed: bool,
     no_robustness: bool,
-    reps: int,
-    seed: int,
+    out: str | None,
+    csv_alias: str | None,
+    fmt: str,
     as_json: bool,
-    csv_file: Path | None,
     data_dir: Path | None,
+    **spec: Any,
 ) -> None:
-    """Fit alliance formation (or presence) by era and print the ideology-vs-interest verdict."""
+    """Fit alliance formation (or presence) by era and print the ideology-vs-interest verdict.
+
+    The model options (--outcome ... --seed) go to `fit_alliances` under their own names."""
     from realpolitik.alliances.api import fit_alliances
     from realpolitik.alliances.eras import parse_eras
     from realpolitik.alliances.labels import coefficient_labels
-    from realpolitik.alliances.models import verdict_line
-    from realpolitik.export import write_table
 
-    if as_json and csv_file is not None:
-        raise InputError(Problem("--json/--csv", "option", "choose one of --json or --csv"))
     labels = parse_eras(list(eras) if eras else None)
     with _progress(len(labels), "fitting") as advance:
         fit = fit_alliances(
-            labels,
-            outcome=outcome,
-            data_dir=data_dir,
-            progress=advance,
-            regime=regime,
-            se=se,
-            estimator=estimator,
-            fe=fe,
-            controls_as_interest=controls_as_interest,
-            directed=directed,
-            robustness=not no_robustness,
-            reps=reps,
-            seed=seed,
+            labels, data_dir=data_dir, progress=advance, robustness=not no_robustness, **spec
         )
-    if as_json:
-        json.dump(fit.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    frame = fit.to_frame()
+    write_option_table(
+        frame,
+        out or csv_alias,
+        data_label=f"realpolitik alliances fit: {fit.spec.label()}",
+        labels=coefficient_labels(frame),
+    )
+    o = Output(fmt, as_json)
+    if o.is_json:
+        o.json(fit.to_dict())
         return
-    if csv_file is not None:
-        frame = fit.to_frame()
-        write_table(
-            frame,
-            csv_file,
-            labels=coefficient_labels(frame),
-            data_label=f"realpolitik alliances fit: {fit.spec.label()}",
-        )
-        for r in fit.results.values():
-            click.echo(verdict_line(r))
-        click.echo(f"wrote {len(frame)} rows to {csv_file}")
+    if o.fmt == "csv":
+        o.table(frame, primary=True)
         return
-    _print_fit(fit)
+    o.note(f"[bold]Alliance models[/bold]: {escape(fit.spec.label())}")
+    for title, table, lines in fit_tables(fit):
+        o.table(table, title=title)
+        for line in lines:
+            o.note(escape(line))
 
 
 __all__ = ["data", "alliances"]

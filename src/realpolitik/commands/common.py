@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import click
 import pandas as pd
 
 from realpolitik import limits
+from realpolitik.commands import defaults
 from realpolitik.commands.defaults import DEFAULT_CASE
 from realpolitik.commands.output import make_console, render_table
 from realpolitik.export import write_table
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 console = make_console()
 err_console = make_console(stderr=True)
@@ -112,12 +116,16 @@ def scheduler_address(ctx: Any, param: Any, value: str | None) -> str | None:
 
 
 def write_option_table(
-    frame: pd.DataFrame, path: str | None, data_label: str | None = None
+    frame: pd.DataFrame,
+    path: str | None,
+    data_label: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Write the table an --out option names (format by extension; a .dta is labelled) and
     say where."""
     if path:
-        err_console.print(f"wrote {write_table(frame, path, data_label=data_label)}")
+        written = write_table(frame, path, labels=labels, data_label=data_label)
+        err_console.print(f"wrote {written}")
 
 
 def rich_table(frame: pd.DataFrame, title: str = "", floats: str = "{:.3f}") -> Any:
@@ -150,22 +158,56 @@ def check_headline_actor(comp: Any, actor: str) -> None:
         )
 
 
-def paths_and_seed(fn: Any) -> Any:
-    """`-n` (Monte Carlo paths per world) and `--seed`, as `run` and `report` take them."""
-    from realpolitik.commands import defaults
-
-    fn = click.option(
-        "--seed",
-        type=SEED,
-        default=defaults.SEED,
-        show_default=True,
-        help="Seed of every fit and simulation; same seed, same numbers.",
-    )(fn)
+def choice_option(*decls: str, choices: Sequence[str], help: str) -> Callable[[F], F]:  # noqa: A002
+    """An option taking one of `choices`; the first is the default (shown in --help)."""
     return click.option(
-        "-n",
-        "n",
-        type=PATHS,
-        default=defaults.PATHS,
-        show_default=True,
-        help="Monte Carlo paths per world.",
-    )(fn)
+        *decls, type=click.Choice(list(choices)), default=choices[0], show_default=True, help=help
+    )
+
+
+def seed_option(
+    help: str = "Seed of every fit and simulation; same seed, same numbers.",  # noqa: A002
+) -> Callable[[F], F]:
+    """`--seed`, bounded, with the project's default."""
+    return click.option("--seed", type=SEED, default=defaults.SEED, show_default=True, help=help)
+
+
+def paths_option(help: str = "Monte Carlo paths per world.") -> Callable[[F], F]:  # noqa: A002
+    """`-n`: Monte Carlo paths per world, bounded, with the project's default."""
+    return click.option("-n", "n", type=PATHS, default=defaults.PATHS, show_default=True, help=help)
+
+
+def paths_and_seed(fn: F) -> F:
+    """`-n` (Monte Carlo paths per world) and `--seed`, as `run` and `report` take them."""
+    return paths_option()(seed_option()(fn))
+
+
+def sobol_options(
+    samples: str,
+    draws: str,
+    *,
+    samples_type: PowerOfTwo,
+    samples_help: str,
+    default: tuple[int, int],
+) -> Callable[[F], F]:
+    """The Sobol analysis' size: `samples` (base samples N, a power of two) and `draws`
+    (simulated paths per assumption setting), given as option declarations (flag or flag and
+    parameter name, space-separated) with their defaults."""
+
+    def deco(fn: F) -> F:
+        fn = click.option(
+            *draws.split(),
+            type=DRAWS,
+            default=default[1],
+            show_default=True,
+            help="Simulated paths per assumption setting.",
+        )(fn)
+        return click.option(
+            *samples.split(),
+            type=samples_type,
+            default=default[0],
+            show_default=True,
+            help=samples_help,
+        )(fn)
+
+    return deco

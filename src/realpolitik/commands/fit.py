@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 import numpy as np
 import pandas as pd
@@ -9,9 +11,11 @@ import pandas as pd
 from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
-    SEED,
     STEPS,
+    F,
+    choice_option,
     progress_enabled,
+    seed_option,
     write_option_table,
 )
 from realpolitik.commands.output import Output, format_option, out_option
@@ -206,63 +210,46 @@ def print_diagnostics(res, out: Output) -> None:
     out.table(diag, title="MCMC diagnostics (R-hat, effective sample size)", floats="{:.3f}")
 
 
+def mcmc_steps_option(name: str, text: str) -> Callable[[F], F]:
+    """An option giving MCMC steps per chain (bounded; the project's default)."""
+    return click.option(name, type=STEPS, default=defaults.MCMC_STEPS, show_default=True, help=text)
+
+
 @click.command()
 @click.argument("case_refs", metavar="[CASE|PATH]...", nargs=-1)
 @click.option("--actor", metavar="ACTOR", help="Fit one actor only (an actor id of the case).")
-@click.option(
+@choice_option(
     "--model",
-    type=click.Choice(["full", "ideology", "interest", "components"]),
-    default="full",
-    show_default=True,
+    choices=["full", "ideology", "interest", "components"],
     help="Terms of the utility: ideology + interest (full), one of them, or interest's parts.",
 )
-@click.option(
+@choice_option(
     "--method",
-    type=click.Choice(["mle", "bayes"]),
-    default="mle",
-    show_default=True,
+    choices=["mle", "bayes"],
     help="Maximum likelihood (Firth-penalised when needed) or hierarchical Bayes (emcee).",
 )
-@click.option(
+@choice_option(
     "--loo",
-    type=click.Choice(["auto", "approx", "exact"]),
-    default="auto",
-    show_default=True,
+    choices=["auto", "approx", "exact"],
     help="Leave-one-decision-out in the model comparison: exact refits, one Newton step from "
     "the full fit (approx, linear in decisions), or auto (exact up to 50 decisions per actor).",
 )
 @click.option("--no-compare", is_flag=True, help="Skip the model comparison.")
-@click.option(
-    "--seed", type=SEED, default=defaults.SEED, show_default=True, help="Seed for draws and MCMC."
-)
-@click.option(
-    "--steps",
-    type=STEPS,
-    default=defaults.MCMC_STEPS,
-    show_default=True,
-    help="MCMC steps per chain (bayes); half are burn-in.",
-)
+@seed_option("Seed for draws and MCMC.")
+@mcmc_steps_option("--steps", "MCMC steps per chain (bayes); half are burn-in.")
 @click.option(
     "--assume",
     multiple=True,
     metavar="ID=VALUE",
     help="Set an assumption to VALUE instead of its default (repeatable).",
 )
-@click.option(
+@choice_option(
     "--checks",
-    type=click.Choice(["all", "fast", "none"]),
-    default="all",
-    show_default=True,
+    choices=["all", "fast", "none"],
     help="Robustness checks behind each verdict: all (with the Bayesian fit and its prior "
     "refits), fast (without them), none.",
 )
-@click.option(
-    "--check-steps",
-    type=STEPS,
-    default=defaults.MCMC_STEPS,
-    show_default=True,
-    help="MCMC steps per chain for each Bayesian check fit.",
-)
+@mcmc_steps_option("--check-steps", "MCMC steps per chain for each Bayesian check fit.")
 @click.option(
     "--break",
     "breaks",

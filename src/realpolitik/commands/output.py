@@ -58,17 +58,46 @@ def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def out_file_checked(ctx: Any, param: Any, value: str | None) -> str | None:
+    """--out FILE: the extension says the format; a wrong one fails before any work."""
+    from realpolitik.export import FORMATS as EXTENSIONS
+
+    if value is not None and os.path.splitext(value)[1].lower() not in EXTENSIONS:
+        raise click.BadParameter(
+            f"expected a file ending in {', '.join(EXTENSIONS)}, got '{value}'", ctx, param
+        )
+    return value
+
+
 def out_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`--out FILE` (format by extension), and the old `--csv FILE` as a hidden alias."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn = click.option("--csv", "csv_alias", metavar="FILE", hidden=True, help="Old --out.")(fn)
+        fn = click.option(
+            "--csv",
+            "csv_alias",
+            metavar="FILE",
+            hidden=True,
+            callback=out_file_checked,
+            help="Old --out.",
+        )(fn)
         return click.option(
             "--out",
             "out",
             metavar="FILE",
+            callback=out_file_checked,
             help=f"Write {what} to FILE: .csv, .parquet, .dta (labelled) or .json.",
         )(fn)
+
+    return deco
+
+
+def output_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--out FILE` for `what` and `--format`: the output options every table command takes.
+    The command receives `out`, `csv_alias`, `fmt` and `as_json`."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return out_option(what)(format_option(fn))
 
     return deco
 
@@ -132,7 +161,8 @@ def render_table(
 
 
 def _table(cells: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title or None, title_justify="left", show_lines=False)
+    # the title is text, not markup (as in the stacked form and the other formats)
+    table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
     for col in cells.columns:
         numeric = all(_is_number(v) for v in cells[col])
         table.add_column(

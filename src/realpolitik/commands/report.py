@@ -7,13 +7,13 @@ import click
 from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
-    DRAWS,
     SAMPLES_OR_ZERO,
     Bounded,
     check_headline_actor,
     err_console,
     paths_and_seed,
     progress_enabled,
+    sobol_options,
 )
 from realpolitik.commands.simulate import store_arg, store_options
 
@@ -28,19 +28,12 @@ from realpolitik.commands.simulate import store_arg, store_options
     help="Report folder: report.html and figures/ (SVG, PDF and PNG).",
 )
 @paths_and_seed
-@click.option(
+@sobol_options(
     "--sensitivity-samples",
-    type=SAMPLES_OR_ZERO,
-    default=defaults.REPORT_SENSITIVITY_SAMPLES,
-    show_default=True,
-    help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.",
-)
-@click.option(
     "--sensitivity-draws",
-    type=DRAWS,
-    default=defaults.REPORT_SENSITIVITY_DRAWS,
-    show_default=True,
-    help="Simulated paths per assumption setting.",
+    samples_type=SAMPLES_OR_ZERO,
+    samples_help="Sobol base samples (a power of two); 0 leaves the sensitivity analysis out.",
+    default=(defaults.REPORT_SENSITIVITY_SAMPLES, defaults.REPORT_SENSITIVITY_DRAWS),
 )
 @click.option(
     "--bayes/--no-bayes",

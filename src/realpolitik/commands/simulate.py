@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -12,19 +14,20 @@ import pandas as pd
 from realpolitik.commands import defaults
 from realpolitik.commands.common import (
     DEFAULT_CASE,
-    DRAWS,
-    PATHS,
     SAMPLES,
-    SEED,
     WORKERS,
+    choice_option,
     err_console,
+    paths_option,
     progress_enabled,
     scheduler_address,
+    seed_option,
+    sobol_options,
     store_checked,
     write_option_table,
 )
 from realpolitik.commands.fit import parse_assignments
-from realpolitik.commands.output import Output, format_option, out_option
+from realpolitik.commands.output import Output, output_options
 from realpolitik.errors import InputError
 
 
@@ -39,22 +42,74 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+@dataclass(frozen=True)
+class Execution:
+    """What the execution options say: the seed, where the engine runs, where runs are kept,
+    and where the results go (the --out file and the printed format)."""
+
+    seed: int
+    backend: str
+    workers: int
+    scheduler: str | None
+    store: str | bool
+    out: str | None
+    output: Output
+
+    def engine(self) -> dict[str, Any]:
+        """Keyword arguments of the simulation functions."""
+        return {
+            "seed": self.seed,
+            "backend": self.backend,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+            "store": self.store,
+            "progress": progress_enabled(),
+        }
+
+    def publish(self, frame: pd.DataFrame, data_label: str, payload: dict[str, Any]) -> bool:
+        """Write the results table to --out; with --format json print `payload` as the whole
+        answer and say so (True), else leave the printing to the command (False)."""
+        write_option_table(frame, self.out, data_label=data_label)
+        if self.output.is_json:
+            self.output.json(payload)
+        return self.output.is_json
+
+
 def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options of every command that runs the engine: seed, where it runs, where runs are
-    kept, the output file and format."""
+    kept, the output file and format. The command receives them as one `run: Execution`."""
+
+    @functools.wraps(fn)
+    def command(
+        *args: Any,
+        seed: int,
+        backend: str,
+        workers: int,
+        scheduler: str | None,
+        store: str | None,
+        no_store: bool,
+        out: str | None,
+        csv_alias: str | None,
+        fmt: str,
+        as_json: bool,
+        **kwargs: Any,
+    ) -> Any:
+        run = Execution(
+            seed=seed,
+            backend=backend,
+            workers=workers,
+            scheduler=scheduler,
+            store=store_arg(store, no_store),
+            out=out or csv_alias,
+            output=Output(fmt, as_json),
+        )
+        return fn(*args, run=run, **kwargs)
+
     opts = [
-        click.option(
-            "--seed",
-            type=SEED,
-            default=defaults.SEED,
-            show_default=True,
-            help="Seed of the random numbers; same seed, same numbers on any backend.",
-        ),
-        click.option(
+        seed_option("Seed of the random numbers; same seed, same numbers on any backend."),
+        choice_option(
             "--backend",
-            type=click.Choice(["local", "dask"]),
-            default="local",
-            show_default=True,
+            choices=["local", "dask"],
             help="Run here (local) or on a Dask cluster (dask).",
         ),
         click.option(
@@ -71,25 +126,29 @@ def execution_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="An existing Dask scheduler (tcp://host:port).",
         ),
         store_options,
-        out_option("the results table"),
-        format_option,
+        output_options("the results table"),
     ]
     for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
+        command = opt(command)
+    return command
 
 
 def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The execution options plus the number of Monte Carlo paths."""
-    fn = execution_options(fn)
-    return click.option(
-        "-n",
-        "n",
-        type=PATHS,
-        default=defaults.PATHS,
-        show_default=True,
-        help="Monte Carlo paths (per world).",
-    )(fn)
+    return paths_option("Monte Carlo paths (per world).")(execution_options(fn))
+
+
+def repeatable_options(
+    *specs: tuple[str, str, str],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Options given as (name, METAVAR, help), each taking a value and repeatable."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for name, metavar, text in reversed(specs):
+            fn = click.option(name, multiple=True, metavar=metavar, help=text)(fn)
+        return fn
+
+    return deco
 
 
 def store_arg(store: str | None, no_store: bool) -> str | bool:
@@ -105,48 +164,22 @@ def reuse_note(reused: bool, key: str) -> None:
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option(
+@choice_option(
     "--model",
-    type=click.Choice(["full", "ideology", "interest", "components"]),
-    default="full",
-    show_default=True,
+    choices=["full", "ideology", "interest", "components"],
     help="The choice model whose fitted weights drive the actors.",
 )
 @run_options
-def simulate(
-    case_ref: str,
-    model: str,
-    n: int,
-    seed: int,
-    backend: str,
-    workers: int,
-    scheduler: str | None,
-    store: str | None,
-    no_store: bool,
-    out: str | None,
-    csv_alias: str | None,
-    fmt: str,
-    as_json: bool,
-) -> None:
+def simulate(case_ref: str, model: str, n: int, run: Execution) -> None:
     """Simulate a case forward: outcome frequencies and fidelity to the record."""
     from realpolitik.model.compiled import as_compiled
     from realpolitik.simulation.api import fitted_weights, record_logp
     from realpolitik.simulation.api import simulate as run_sim
 
     comp = as_compiled(case_ref)
-    weights = fitted_weights(comp, model, store=store_arg(store, no_store))
-    res = run_sim(
-        comp,
-        n=n,
-        seed=seed,
-        model=model,
-        weights=weights,
-        backend=backend,
-        workers=workers,
-        scheduler=scheduler,
-        store=store_arg(store, no_store),
-        progress=progress_enabled(),
-    )
+    weights = fitted_weights(comp, model, store=run.store)
+    res = run_sim(comp, n=n, model=model, weights=weights, **run.engine())
+    seed = run.seed
     reuse_note(res.reused, res.run_key)
     logp, _ = record_logp(comp, weights, model)
     match = res.match_rates()
@@ -156,26 +189,22 @@ def simulate(
         "decisions": len(match),
         "run_key": res.run_key,
     }
-    write_option_table(
+    if run.publish(
         res.outcomes,
-        out or csv_alias,
-        data_label=f"realpolitik simulate {res.case_id}: outcomes ({res.n} paths, seed {seed})",
-    )
-    o = Output(fmt, as_json)
-    if o.is_json:
-        o.json(
-            {
-                "case": res.case_id,
-                "n": res.n,
-                "seed": seed,
-                "model": model,
-                "outcomes": res.outcomes.to_dict("records"),
-                "match": match.to_dict("records"),
-                "fidelity": fidelity,
-                "weights": weights.to_dict("records"),
-            }
-        )
+        f"realpolitik simulate {res.case_id}: outcomes ({res.n} paths, seed {seed})",
+        {
+            "case": res.case_id,
+            "n": res.n,
+            "seed": seed,
+            "model": model,
+            "outcomes": res.outcomes.to_dict("records"),
+            "match": match.to_dict("records"),
+            "fidelity": fidelity,
+            "weights": weights.to_dict("records"),
+        },
+    ):
         return
+    o = run.output
     o.table(
         res.outcomes.drop(columns=["n"]),
         title=f"outcomes in {res.n:,} simulated paths (seed {seed}, {model} model)",
@@ -290,61 +319,35 @@ def new_world(path: str, overwrite: bool) -> None:
 @click.option(
     "--ideological", metavar="ACTOR", help="Make ACTOR weigh ideology as it weighed interest."
 )
-@click.option(
-    "--weight",
-    multiple=True,
-    metavar="ACTOR.TERM=W",
-    help="Set an actor's weight on a term (ideology, interest); repeatable.",
-)
-@click.option(
-    "--remove-event",
-    multiple=True,
-    metavar="EVENT",
-    help="Leave an event out of history (an event id of the case); repeatable.",
-)
-@click.option(
-    "--move-event",
-    multiple=True,
-    metavar="EVENT=DATE",
-    help="Move an event to another date (YYYY-MM-DD, within the case's span); repeatable.",
-)
-@click.option(
-    "--assume",
-    multiple=True,
-    metavar="ID=VALUE",
-    help="Set an assumption to VALUE in the changed world (weights are refitted); repeatable.",
-)
-@click.option(
-    "--force",
-    multiple=True,
-    metavar="DECISION=OPTION",
-    help="Make a decision come out as OPTION in every path; repeatable.",
+@repeatable_options(
+    (
+        "--weight",
+        "ACTOR.TERM=W",
+        "Set an actor's weight on a term (ideology, interest); repeatable.",
+    ),
+    (
+        "--remove-event",
+        "EVENT",
+        "Leave an event out of history (an event id of the case); repeatable.",
+    ),
+    (
+        "--move-event",
+        "EVENT=DATE",
+        "Move an event to another date (YYYY-MM-DD, within the case's span); repeatable.",
+    ),
+    (
+        "--assume",
+        "ID=VALUE",
+        "Set an assumption to VALUE in the changed world (weights are refitted); repeatable.",
+    ),
+    ("--force", "DECISION=OPTION", "Make a decision come out as OPTION in every path; repeatable."),
 )
 @run_options
-def counterfactual(
-    case_ref: str,
-    file: str | None,
-    ideological: str | None,
-    weight: tuple[str, ...],
-    remove_event: tuple[str, ...],
-    move_event: tuple[str, ...],
-    assume: tuple[str, ...],
-    force: tuple[str, ...],
-    n: int,
-    seed: int,
-    backend: str,
-    workers: int,
-    scheduler: str | None,
-    store: str | None,
-    no_store: bool,
-    out: str | None,
-    csv_alias: str | None,
-    fmt: str,
-    as_json: bool,
-) -> None:
+def counterfactual(case_ref: str, n: int, run: Execution, **changes: Any) -> None:
     """Compare a changed world with the baseline (same seed), with Monte Carlo error.
 
     `realpolitik counterfactual new FILE` writes a commented world file to start from."""
+    file = changes["file"]  # the world options (--file ... --force) go to build_world as given
     if file:  # a file that is not safe YAML fails before the model stack is even imported
         from realpolitik.scenario.safe_yaml import load_yaml, read_text
 
@@ -356,38 +359,23 @@ def counterfactual(
     if file:
         load_world(file)  # and a file with the wrong fields before the case is fitted
     comp = as_compiled(case_ref)
-    world = build_world(comp, file, ideological, weight, remove_event, move_event, assume, force)
-    table = run_cf(
-        comp,
-        world,
-        n=n,
-        seed=seed,
-        backend=backend,
-        workers=workers,
-        scheduler=scheduler,
-        store=store_arg(store, no_store),
-        progress=progress_enabled(),
-    ).compare()
-    write_option_table(
+    world = build_world(comp, **changes)
+    table = run_cf(comp, world, n=n, **run.engine()).compare()
+    if run.publish(
         table,
-        out or csv_alias,
-        data_label=f"realpolitik counterfactual {comp.case.id}: {world.name}"[:80],
-    )
-    o = Output(fmt, as_json)
-    if o.is_json:
-        o.json(
-            {
-                "case": comp.case.id,
-                "world": world.describe(),
-                "name": world.name,
-                "n": n,
-                "seed": seed,
-                "outcomes": table.to_dict("records"),
-                "choices": table.attrs["choices"].to_dict("records"),
-            }
-        )
+        f"realpolitik counterfactual {comp.case.id}: {world.name}"[:80],
+        {
+            "case": comp.case.id,
+            "world": world.describe(),
+            "name": world.name,
+            "n": n,
+            "seed": run.seed,
+            "outcomes": table.to_dict("records"),
+            "choices": table.attrs["choices"].to_dict("records"),
+        },
+    ):
         return
-    print_counterfactual(table, world.name, n, seed, o)
+    print_counterfactual(table, world.name, n, run.seed, run.output)
 
 
 def print_counterfactual(
@@ -418,74 +406,37 @@ def print_counterfactual(
 
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
-@click.option(
-    "--samples",
-    "base_samples",
-    type=SAMPLES,
-    default=defaults.SENSITIVITY_SAMPLES,
-    show_default=True,
-    help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
-)
-@click.option(
+@sobol_options(
+    "--samples base_samples",
     "--draws",
-    type=DRAWS,
-    default=defaults.SENSITIVITY_DRAWS,
-    show_default=True,
-    help="Simulated paths per assumption setting.",
+    samples_type=SAMPLES,
+    samples_help="Sobol base samples N (a power of two); evaluations = N x (assumptions + 2).",
+    default=(defaults.SENSITIVITY_SAMPLES, defaults.SENSITIVITY_DRAWS),
 )
 @execution_options
-def sensitivity(
-    case_ref: str,
-    base_samples: int,
-    draws: int,
-    seed: int,
-    backend: str,
-    workers: int,
-    scheduler: str | None,
-    store: str | None,
-    no_store: bool,
-    out: str | None,
-    csv_alias: str | None,
-    fmt: str,
-    as_json: bool,
-) -> None:
+def sensitivity(case_ref: str, base_samples: int, draws: int, run: Execution) -> None:
     """Sobol sensitivity of the verdicts and outcomes over every assumption's range."""
     from realpolitik.model.compiled import as_compiled
     from realpolitik.simulation.sensitivity import sensitivity as run_sa
 
     comp = as_compiled(case_ref)
-    res = run_sa(
-        comp,
-        base_samples=base_samples,
-        draws=draws,
-        seed=seed,
-        backend=backend,
-        workers=workers,
-        scheduler=scheduler,
-        store=store_arg(store, no_store),
-        progress=progress_enabled(),
-    )
+    res = run_sa(comp, base_samples=base_samples, draws=draws, **run.engine())
     reuse_note(res.reused, res.run_key)
-    write_option_table(
+    if run.publish(
         res.indices,
-        out or csv_alias,
-        data_label=f"realpolitik sensitivity {res.case_id}: Sobol indices (seed {seed})",
-    )
-    o = Output(fmt, as_json)
-    if o.is_json:
-        o.json(
-            {
-                "case": res.case_id,
-                "evaluations": res.n_evaluations,
-                "seed": seed,
-                "indices": res.indices.to_dict("records"),
-                "verdict_share": res.verdict_share.to_dict("records"),
-                "matters": res.matters().to_dict("records"),
-                "notes": res.notes,
-            }
-        )
+        f"realpolitik sensitivity {res.case_id}: Sobol indices (seed {run.seed})",
+        {
+            "case": res.case_id,
+            "evaluations": res.n_evaluations,
+            "seed": run.seed,
+            "indices": res.indices.to_dict("records"),
+            "verdict_share": res.verdict_share.to_dict("records"),
+            "matters": res.matters().to_dict("records"),
+            "notes": res.notes,
+        },
+    ):
         return
-    print_sensitivity(res, o)
+    print_sensitivity(res, run.output)
 
 
 def print_sensitivity(res: Any, out: Output | None = None) -> None:

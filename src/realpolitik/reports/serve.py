@@ -76,6 +76,15 @@ class Loaded:
     weights: pd.DataFrame
 
 
+@dataclass
+class Simulated:
+    """What an answer needs of a simulation: paths, choice and outcome frequencies."""
+
+    n: int
+    choices: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
 class Explorer:
     """Cases the explorer has compiled and fitted, by key (built-in name or text digest).
 
@@ -86,6 +95,7 @@ class Explorer:
         self,
         startup_case: str | None = None,
         cache_size: int = 16,
+        baseline_cache_size: int = 32,
         seconds: float = REQUEST_SECONDS,
         memory: int = REQUEST_MEMORY,
         workers: int = MAX_WORKERS,
@@ -100,6 +110,10 @@ class Explorer:
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._lock = threading.Lock()
         self._size = cache_size
+        # the baseline (fitted weights) per (case key, n, seed): a request that moves a slider
+        # simulates only the changed world; the case key is its name or its text's digest
+        self._baselines: OrderedDict[tuple[str, int, int], Simulated] = OrderedDict()
+        self._baseline_size = baseline_cache_size
         self._files: dict[str, tuple[str, str]] = {}  # startup file key -> (label, text)
         if startup_case:
             if startup_case in self.builtins:
@@ -226,7 +240,18 @@ class Explorer:
     def predict(
         self, c: Loaded, weights: dict[str, Any], n: int, seed: int, alive: Any = None
     ) -> dict[str, Any]:
-        return self.run(_predict, c, weights, n, seed, alive=alive)
+        key = (c.key, n, seed)
+        with self._lock:
+            base = self._baselines.get(key)
+            if base is not None:
+                self._baselines.move_to_end(key)
+        answer, base = self.run(_predict, c, weights, n, seed, base, alive=alive)
+        with self._lock:
+            self._baselines[key] = base
+            self._baselines.move_to_end(key)
+            while len(self._baselines) > self._baseline_size:
+                self._baselines.popitem(last=False)
+        return answer
 
 
 # ---- the work, run in a worker process ------------------------------------------------------
@@ -252,9 +277,18 @@ def _load_text(key: str, label: str, text: str, filename: str) -> Loaded:
     return _loaded(key, label, parse(text, filename))
 
 
-def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str, Any]:
+def _simulated(c: Loaded, weights: pd.DataFrame, n: int, seed: int) -> Simulated:
     from realpolitik.simulation.api import simulate
 
+    res = simulate(c.comp, n=n, seed=seed, weights=weights, store=None)
+    return Simulated(res.n, res.choices, res.outcomes)
+
+
+def _predict(
+    c: Loaded, weights: dict[str, Any], n: int, seed: int, base: Simulated | None = None
+) -> tuple[dict[str, Any], Simulated]:
+    """The answer to /api/predict, and the baseline it used (`base` when given: the fitted
+    weights' simulation with this n and seed, which the explorer keeps)."""
     frame = c.weights.copy()
     changed: list[str] = []
     for actor, ws in (weights or {}).items():
@@ -275,8 +309,9 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
                 changed.append(f"{actor}.{term}={float(value)!r}")
                 frame.loc[row, term] = float(value)
                 frame.loc[row, "source"] = "set in the explorer"
-    res = simulate(c.comp, n=n, seed=seed, weights=frame, store=None)
-    base = simulate(c.comp, n=n, seed=seed, weights=c.weights, store=None) if changed else res
+    if base is None:
+        base = _simulated(c, c.weights, n, seed)
+    res = _simulated(c, frame, n, seed) if changed else base
     choices = res.choices
     base_choices = base.choices
     decisions = []
@@ -330,7 +365,7 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
         )
     else:
         cmd = f"realpolitik simulate {case_arg} -n {n} --seed {seed}"
-    return {
+    answer = {
         "case": c.comp.case.id,
         "n": res.n,
         "seed": seed,
@@ -342,6 +377,7 @@ def _predict(c: Loaded, weights: dict[str, Any], n: int, seed: int) -> dict[str,
         "z": Z_MC,
         "strengths": _strengths(c, frame),
     }
+    return answer, base
 
 
 def _strengths(c: Loaded, weights: pd.DataFrame) -> dict[str, Any]:
