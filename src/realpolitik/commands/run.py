@@ -78,7 +78,6 @@ def run(
     from realpolitik.commands.fit import print_diagnostics
     from realpolitik.errors import ConvergenceError
     from realpolitik.estimation.api import as_compiled
-    from realpolitik.estimation.compare import per_actor_predictions
     from realpolitik.reports.html import headline
     from realpolitik.simulation.api import counterfactual, fidelity, fitted_weights, ideological
 
@@ -90,9 +89,9 @@ def run(
         console.rule(f"[bold]{comp.case.title}")
     st = store_arg(store, no_store)
     with step("fitting by maximum likelihood, with the model comparison"):
-        mle = _fit_ml(comp, seed, st)
+        mle, predictions = _fit_ml(comp, seed, st)
     if not o.is_json:
-        print_fit(mle, per_actor_predictions(comp), o)
+        print_fit(mle, predictions, o)
     # the Bayesian fit runs in a forked process (or comes from the store) meanwhile
     bayes_job = _Bayes(comp, seed, st) if bayes else None
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
@@ -171,17 +170,19 @@ def _case_spec(comp: Any, seed: int, method: str) -> dict[str, Any]:
     }
 
 
-def _fit_ml(comp: Any, seed: int, store: Any) -> Any:
-    """The maximum-likelihood fit with the model comparison and the fast checks, from the run
-    store when this case, seed and code were fitted before."""
+def _fit_ml(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:
+    """The maximum-likelihood fit with the model comparison and the fast checks, and each
+    model's in-sample predictions per actor; from the run store when this case, seed and
+    code were fitted before."""
     from realpolitik.cache import lookup, save
     from realpolitik.estimation.api import fit
+    from realpolitik.estimation.compare import per_actor_predictions
 
     spec = {**_case_spec(comp, seed, "mle"), "compare": True, "checks": "fast"}
     found, value = lookup(store, "fit-mle", spec, {"comp": comp})
-    if found:
+    if found and isinstance(value, tuple) and len(value) == 2:
         return value
-    value = fit(comp, seed=seed, compare=True)
+    value = (fit(comp, seed=seed, compare=True), per_actor_predictions(comp))
     save(store, "fit-mle", spec, value, {"comp": comp})
     return value
 

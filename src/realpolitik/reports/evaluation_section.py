@@ -62,7 +62,19 @@ def evaluation_section(comp: Any, figs: Any, run: Any) -> Any:
     from realpolitik.reports.html import Section, command, esc, table
 
     run.say("scoring the models out of sample (rolling origin)")
-    ev = evaluate(comp, rolling=True)
+    store = getattr(run, "store", None)
+    if store in (None, False):
+        ev = evaluate(comp, rolling=True)
+    else:  # kept in the run store, keyed by the case and the estimation code
+        from realpolitik.cache import cached, code_hash
+        from realpolitik.simulation.chunked import case_hash
+
+        spec = {
+            "case": case_hash(comp),
+            "scheme": "rolling",
+            "code": {p: code_hash(p) for p in ("estimation", "model", "scenario")},
+        }
+        ev, _ = cached(store, "evaluation", spec, lambda: evaluate(comp, rolling=True))
     overall = ev.overall()[
         [
             "model",
