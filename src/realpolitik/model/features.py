@@ -12,6 +12,8 @@ security  Sec = security level - the price of breaching an alliance with an oppo
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from realpolitik.model.compiled import CDecision, Compiled
@@ -148,6 +150,7 @@ def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 Term = tuple[int, int, np.ndarray]  # (option, feature, values per row, or one value for all)
+_NO_YES = np.array([False, True])  # the two codes of a `Coded` term, as its table's factors
 
 
 def option_base(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
@@ -220,11 +223,29 @@ def _allies_matter(
     return False
 
 
+class Coded(NamedTuple):
+    """A per-path term that takes one of two values: `table[codes[source]]` on each path, with
+    `codes[source]` a boolean per path (see `_state_terms`). Several terms may share a source."""
+
+    table: np.ndarray
+    source: tuple[str, int]
+
+
 def _state_terms(
-    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool
+    comp: Compiled,
+    d: CDecision,
+    theta: np.ndarray,
+    state: State,
+    record: bool,
+    codes: dict[tuple[str, int], np.ndarray] | None = None,
 ) -> tuple[list[Term], np.ndarray | None, list[Term]]:
     """`option_terms` in two lists: terms with one value per capability class, the class of
-    each path (model/state.py), and terms with one value per path (or one for all)."""
+    each path (model/state.py), and terms with one value per path (or one for all).
+
+    With `codes` (a dict to fill; only when every path shares one parameter row), a per-path
+    term that takes two values only (a stake held or not, hostility at one of two levels) is
+    given as `Coded(table, source)` and `codes[source]` says which value each path takes:
+    `table[codes[source]]` are exactly the values the plain term would have."""
     by_class: list[Term] = []
     by_path: list[Term] = []
     labels = None
@@ -276,7 +297,15 @@ def _state_terms(
         if held.any():
             values = _decider_values(comp, d, theta) if values is None else values
             # every path holds it: one value for all
-            v = values[:, s] if held.all() else held * values[:, s]
+            if held.all():
+                v = values[:, s]
+            elif codes is not None:
+                codes[("held", s)] = held
+                for j in np.flatnonzero(d.gains[:, s]):
+                    by_path.append((j, 1, Coded(-(_NO_YES * values[:, s]), ("held", s))))
+                continue
+            else:
+                v = held * values[:, s]
             for j in np.flatnonzero(d.gains[:, s]):
                 by_path.append((j, 1, -v))
     # a stake given up counts only when held
@@ -284,7 +313,15 @@ def _state_terms(
         not_held = state.holder[:, s] != d.actor
         if not_held.any():
             values = _decider_values(comp, d, theta) if values is None else values
-            v = values[:, s] if not_held.all() else not_held * values[:, s]
+            if not_held.all():
+                v = values[:, s]
+            elif codes is not None:
+                codes[("not_held", s)] = not_held
+                for j in np.flatnonzero(d.gives[:, s]):
+                    by_path.append((j, 1, Coded(_NO_YES * values[:, s], ("not_held", s))))
+                continue
+            else:
+                v = not_held * values[:, s]
             for j in np.flatnonzero(d.gives[:, s]):
                 by_path.append((j, 1, v))
     breach = None
@@ -311,6 +348,13 @@ def _state_terms(
             if high > 0:
                 if low == high:
                     hostile = hostile[:1]
+                elif codes is not None:
+                    is_high = hostile == high
+                    if (is_high | (hostile == low)).all():  # two levels: coded
+                        codes[("hostility", rival)] = is_high
+                        table = -d.risk[j].of(theta) * np.array([low, high])
+                        by_path.append((j, 3, Coded(table, ("hostility", rival))))
+                        continue
                 by_path.append((j, 3, -d.risk[j].of(theta) * hostile))
     return by_class, labels, by_path
 
@@ -360,13 +404,75 @@ def utility_columns(
         else (base * w[:, None, :]).sum(-1)
     )
     cols = [U[:, j] for j in range(U.shape[1])]
-    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    codes: dict[tuple[str, int], np.ndarray] | None = (
+        {} if theta.shape[0] == 1 and not record else None
+    )
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record, codes)
+    if codes:
+        keyed = _keyed(by_class, labels, by_path, codes, state.rows)
+        if keyed is not None:
+            terms, key, used = keyed
+            for j, f, values in terms:
+                cols[j] = cols[j] + w[:, f] * values
+            return _fill_unused(cols, used), key
+        # too many combinations: every coded term per path, as the plain terms
+        by_path = [
+            (j, f, v.table[codes[v.source].view(np.uint8)] if isinstance(v, Coded) else v)
+            for j, f, v in by_path
+        ]
     if labels is not None and any(len(v) > 1 for _, _, v in by_path):
         by_path = [(j, f, v[labels]) for j, f, v in by_class] + by_path  # per path after all
         by_class, labels = [], None
     for j, f, values in by_class + by_path:
         cols[j] = cols[j] + w[:, f] * values
     return cols, labels
+
+
+MAX_KEYS = 4096  # combinations of capability class and coded terms computed one by one
+
+
+def _keyed(
+    by_class: list[Term],
+    labels: np.ndarray | None,
+    by_path: list[Term],
+    codes: dict[tuple[str, int], np.ndarray],
+    rows: int,
+) -> tuple[list[Term], np.ndarray, np.ndarray] | None:
+    """The terms of `utility_columns` with one value per *key* instead of per path, the key of a
+    path being its capability class and the codes of its coded terms (`Coded`), or None when a
+    term has one value per path anyway or there are too many keys.
+
+    Returns the terms in their order (so each key's utility is the same sum, in the same order,
+    as a path's), the key of each path, and which keys some path has. Exact: a key's terms are the
+    values its paths' terms would have, taken from the same tables."""
+    if any(not isinstance(v, Coded) and len(v) > 1 for _, _, v in by_path):
+        return None
+    sources = list(codes)
+    n_class = len(by_class[0][2]) if by_class and labels is not None else 1
+    n_keys = n_class << len(sources)
+    if len(sources) > 8 or n_keys > MAX_KEYS:
+        return None
+    bits = np.zeros(rows, dtype=np.uint8)
+    for i, src in enumerate(sources):
+        bits |= codes[src].view(np.uint8) << np.uint8(i)
+    key = bits if n_class == 1 else (labels << len(sources)) + bits
+    used = np.bincount(key, minlength=n_keys) > 0
+    every = np.arange(n_keys)
+    cls = every >> len(sources)
+    bit = {src: (every >> i) & 1 for i, src in enumerate(sources)}
+    terms: list[Term] = [(j, f, v[cls] if n_class > 1 else v) for j, f, v in by_class]
+    for j, f, v in by_path:
+        terms.append((j, f, v.table[bit[v.source]] if isinstance(v, Coded) else v))
+    return terms, key, used
+
+
+def _fill_unused(cols: list[np.ndarray], used: np.ndarray) -> list[np.ndarray]:
+    """Utilities per key with the keys no path has set to those of a key some path has: they
+    are never gathered to a path, and so cannot decide `_weights`' overflow test either."""
+    if used.all():
+        return cols
+    first = int(np.argmax(used))
+    return [np.where(used, c, c[first]) if len(c) > 1 else c for c in cols]
 
 
 def option_utility(

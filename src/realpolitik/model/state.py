@@ -147,7 +147,7 @@ class State:
         moved = tab.copy()
         moved[:, actor] += step
         labels = self.cap_class[:, arena]
-        np.add(labels, n, out=labels, where=mask)
+        labels += mask * n  # branch-free: a masked add (where=) mispredicts on a random mask
         self._compact(arena, np.concatenate([tab, moved]))
 
     def _compact(self, arena: int, tab: np.ndarray) -> None:
