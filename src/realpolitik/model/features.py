@@ -139,6 +139,50 @@ def coalition_shares(
     return np.where(both & np.isfinite(out), out, 0.0)
 
 
+# coalition_shares per capability class for a single parameter row, kept per compiled case:
+# the classes of a chunk of paths recur in the next chunk (the same aid histories), so the
+# shares of a class are computed once per process, not once per chunk.
+_SHARES: dict[int, tuple[Compiled, dict[tuple, np.ndarray]]] = {}
+_SHARES_MAX = 8  # cases kept
+_SHARES_ENTRIES = 4096  # results kept per case
+_SHARES_ROWS = 256  # larger inputs (one row per path) are not kept
+
+
+def _class_coalition_shares(
+    comp: Compiled,
+    cap: np.ndarray,
+    m: np.ndarray,
+    side_f: tuple[int, ...],
+    side_g: tuple[int, ...],
+    alliance: np.ndarray | None,
+) -> np.ndarray:
+    """`coalition_shares`, remembered for inputs of a few rows (read only)."""
+    if cap.shape[0] > _SHARES_ROWS:
+        return coalition_shares(comp, cap, m, side_f, side_g, alliance)
+    hit = _SHARES.get(id(comp))
+    if hit is None or hit[0] is not comp:
+        if len(_SHARES) >= _SHARES_MAX:
+            _SHARES.pop(next(iter(_SHARES)))
+        hit = _SHARES[id(comp)] = (comp, {})
+    memo = hit[1]
+    key = (
+        side_f,
+        side_g,
+        cap.shape,
+        cap.tobytes(),
+        m.tobytes(),
+        None if alliance is None else (alliance.shape, alliance.tobytes()),
+    )
+    out = memo.get(key)
+    if out is None:
+        out = coalition_shares(comp, cap, m, side_f, side_g, alliance)
+        out.setflags(write=False)
+        if len(memo) >= _SHARES_ENTRIES:
+            memo.pop(next(iter(memo)))
+        memo[key] = out
+    return out
+
+
 def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Contest-success shares p_a = C_a^m / sum_b C_b^m over actors with a capability."""
     present = np.flatnonzero(~np.isnan(cap[0]))
@@ -285,8 +329,9 @@ def _state_terms(
         m = comp.arenas[d.arena].decisiveness.of(theta)
         # one value per class: a single class (or record mode) has one per parameter row
         into = by_class if labels is not None and len(L) > 1 else by_path
+        shares = _class_coalition_shares if theta.shape[0] == 1 else coalition_shares
         for j, f, g in pairs:
-            into.append((j, 2, coalition_shares(comp, cap, m, f, g, alliance)))
+            into.append((j, 2, shares(comp, cap, m, f, g, alliance)))
         if not by_class:
             labels = None
     values = None

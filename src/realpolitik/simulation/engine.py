@@ -83,6 +83,37 @@ def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: 
     state.t = t
 
 
+# option_base of each decision for a single parameter row, kept per compiled case: it does not
+# depend on the path, so the chunks of a simulation (and repeated runs) compute it once.
+_BASES: dict[int, tuple[Compiled, dict[bytes, dict[int, np.ndarray]]]] = {}
+_BASES_MAX = 8  # cases kept
+_ROWS_MAX = 64  # parameter rows kept per case
+
+
+def _option_base(comp: Compiled, k: int, theta: np.ndarray) -> np.ndarray:
+    """`option_base` of decision k, from the cache when theta is a single row (read only)."""
+    if theta.shape[0] != 1:
+        return option_base(comp, comp.decisions[k], theta)
+    hit = _BASES.get(id(comp))
+    if hit is None or hit[0] is not comp:
+        if len(_BASES) >= _BASES_MAX:
+            _BASES.pop(next(iter(_BASES)))
+        hit = _BASES[id(comp)] = (comp, {})
+    rows = hit[1]
+    key = theta.tobytes()
+    bases = rows.get(key)
+    if bases is None:
+        if len(rows) >= _ROWS_MAX:
+            rows.pop(next(iter(rows)))
+        bases = rows[key] = {}
+    base = bases.get(k)
+    if base is None:
+        base = option_base(comp, comp.decisions[k], theta)
+        base.setflags(write=False)
+        bases[k] = base
+    return base
+
+
 def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> np.ndarray:
     """Per row: do all of decision d's conditions hold on this path so far? (`choices` is
     (rows, decisions).)"""
@@ -196,7 +227,7 @@ def run(
         elif step.kind == "decision":
             k = step.index
             d = comp.decisions[k]
-            base = option_base(comp, d, theta)
+            base = _option_base(comp, k, theta)
             if keep_features:
                 feats.append(option_features(comp, d, theta, state, record=record))
             drawn = not record and k not in forced and feature_weights is not None
