@@ -151,13 +151,19 @@ def _draw(
     cumulative probabilities below the draw. `labels`, when given, maps each path to its entry
     of the weights (one per capability class): only the cumulative probabilities are gathered
     to the paths."""
-    pick = np.zeros(len(draw), dtype=np.int8)
+    if len(e) < 2:
+        return np.zeros(len(draw), dtype=np.int8)
+    pick = np.empty(0, dtype=np.int8)
     acc = e[0]
     for j in range(len(e) - 1):
         if j:
             acc = acc + e[j]
         below = acc / total
-        pick += (below if labels is None else below[labels]) < draw
+        less = (below if labels is None else below.take(labels)) < draw
+        if j:
+            pick += less
+        else:
+            pick = less.view(np.int8)  # (a new array: 0 or 1)
     return pick
 
 
