@@ -387,7 +387,7 @@ def _state_terms(
                 if cost.any():
                     by_path.append((j, 4, -cost))
         rival = d.rival[j]
-        if rival >= 0:
+        if rival >= 0 and (d.actor, rival) in state.hostile_pairs:  # (others: 0 on every path)
             hostile = state.hostility[:, d.actor, rival]
             low, high = hostile.min(), hostile.max()  # (in [0, 1]; no boolean temporaries)
             if high > 0:

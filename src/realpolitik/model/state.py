@@ -19,7 +19,7 @@ Layout (for speed; see benchmarks/README.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class State:
     live: list[bool]  # per arena: has the balance rule started?
     per_path: bool  # True: class i is path i (one parameter row per path), never split
     t: float
+    # the (a, b) pairs whose hostility some effect has set: every other pair is 0 on every path
+    hostile_pairs: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def initial(cls, comp: Compiled, rows: int, param_rows: int = 1) -> State:
@@ -131,6 +133,7 @@ class State:
                 _put(self.alliance[:, effect.alliance], mask, True, every)
         elif effect.kind == "hostility":
             level = np.clip(effect.q.of(theta), 0.0, 1.0)
+            self.hostile_pairs.update(((effect.a, effect.b), (effect.b, effect.a)))
             _put(self.hostility[:, effect.a, effect.b], mask, level)
             _put(self.hostility[:, effect.b, effect.a], mask, level)
 
