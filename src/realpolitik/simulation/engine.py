@@ -213,6 +213,7 @@ def run(
     logp = np.zeros(rows)
     feats: list[np.ndarray] = []
     everyone = np.ones(rows, dtype=bool)
+    drawn_into = np.empty(rows)  # each decision's uniforms (used before the next is drawn)
     steps = comp.steps(skip_events=skip_events, moved=moved)
     # the record is the reference for capabilities before dynamics start, and it includes every
     # event's aid at the event's recorded date: take that aid out there (as for the recorded
@@ -253,7 +254,8 @@ def run(
                         draw = uniforms[:, k]
                     else:
                         assert rng is not None, "a seeded generator is needed to draw choices"
-                        draw = rng.random(rows)  # drawn on every path, so the stream is the same
+                        # drawn on every path, so the stream is the same; into one buffer
+                        draw = rng.random(out=drawn_into)
                     pick = _draw(e, total, draw, labels)
                 if happens is not None:
                     pick = np.where(happens, pick, -1).astype(np.int8)
