@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from realpolitik.model.compiled import CDecision, Compiled
+from realpolitik.model.kept import Kept
 from realpolitik.model.state import State
 
 
@@ -142,10 +143,8 @@ def coalition_shares(
 # coalition_shares per capability class for a single parameter row, kept per compiled case:
 # the classes of a chunk of paths recur in the next chunk (the same aid histories), so the
 # shares of a class are computed once per process, not once per chunk.
-_SHARES: dict[int, tuple[Compiled, dict[tuple, np.ndarray]]] = {}
-_SHARES_MAX = 8  # cases kept
-_SHARES_ENTRIES = 4096  # results kept per case
-_SHARES_ROWS = 256  # larger inputs (one row per path) are not kept
+_SHARES = Kept(cases=4, entries=1024)
+_SHARES_ROWS = 128  # larger inputs (one row per path) are not kept
 
 
 def _class_coalition_shares(
@@ -156,15 +155,9 @@ def _class_coalition_shares(
     side_g: tuple[int, ...],
     alliance: np.ndarray | None,
 ) -> np.ndarray:
-    """`coalition_shares`, remembered for inputs of a few rows (read only)."""
+    """`coalition_shares`, kept for inputs of a few rows (then read only)."""
     if cap.shape[0] > _SHARES_ROWS:
         return coalition_shares(comp, cap, m, side_f, side_g, alliance)
-    hit = _SHARES.get(id(comp))
-    if hit is None or hit[0] is not comp:
-        if len(_SHARES) >= _SHARES_MAX:
-            _SHARES.pop(next(iter(_SHARES)))
-        hit = _SHARES[id(comp)] = (comp, {})
-    memo = hit[1]
     key = (
         side_f,
         side_g,
@@ -173,14 +166,7 @@ def _class_coalition_shares(
         m.tobytes(),
         None if alliance is None else (alliance.shape, alliance.tobytes()),
     )
-    out = memo.get(key)
-    if out is None:
-        out = coalition_shares(comp, cap, m, side_f, side_g, alliance)
-        out.setflags(write=False)
-        if len(memo) >= _SHARES_ENTRIES:
-            memo.pop(next(iter(memo)))
-        memo[key] = out
-    return out
+    return _SHARES.get(comp, key, lambda: coalition_shares(comp, cap, m, side_f, side_g, alliance))
 
 
 def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from realpolitik.model.features import (
     record_capability,
     utility_columns,
 )
+from realpolitik.model.kept import Kept
 from realpolitik.model.state import State, allied
 
 MAX_DT = 0.25  # years per integration sub-step of the balance rule
@@ -85,33 +86,16 @@ def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: 
 
 # option_base of each decision for a single parameter row, kept per compiled case: it does not
 # depend on the path, so the chunks of a simulation (and repeated runs) compute it once.
-_BASES: dict[int, tuple[Compiled, dict[bytes, dict[int, np.ndarray]]]] = {}
-_BASES_MAX = 8  # cases kept
-_ROWS_MAX = 64  # parameter rows kept per case
+_BASES = Kept(cases=8, entries=4096)
 
 
 def _option_base(comp: Compiled, k: int, theta: np.ndarray) -> np.ndarray:
-    """`option_base` of decision k, from the cache when theta is a single row (read only)."""
+    """`option_base` of decision k, kept when theta is a single row (then read only)."""
     if theta.shape[0] != 1:
         return option_base(comp, comp.decisions[k], theta)
-    hit = _BASES.get(id(comp))
-    if hit is None or hit[0] is not comp:
-        if len(_BASES) >= _BASES_MAX:
-            _BASES.pop(next(iter(_BASES)))
-        hit = _BASES[id(comp)] = (comp, {})
-    rows = hit[1]
-    key = theta.tobytes()
-    bases = rows.get(key)
-    if bases is None:
-        if len(rows) >= _ROWS_MAX:
-            rows.pop(next(iter(rows)))
-        bases = rows[key] = {}
-    base = bases.get(k)
-    if base is None:
-        base = option_base(comp, comp.decisions[k], theta)
-        base.setflags(write=False)
-        bases[k] = base
-    return base
+    return _BASES.get(
+        comp, (k, theta.tobytes()), lambda: option_base(comp, comp.decisions[k], theta)
+    )
 
 
 def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> np.ndarray:
