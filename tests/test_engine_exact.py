@@ -96,3 +96,24 @@ def test_kept_option_bases_are_read_only_and_per_parameter_row() -> None:
     other = engine._option_base(comp, 0, comp.theta(1, {name: hi}))
     fresh = features.option_base(comp, comp.decisions[0], comp.theta(1, {name: hi}))
     np.testing.assert_array_equal(other, fresh)
+
+
+def test_kept_store_is_bounded_and_tells_cases_apart_by_identity() -> None:
+    from realpolitik.model.kept import Kept
+
+    store = Kept(cases=1, entries=2)
+    made: list[str] = []
+
+    def make(tag: str) -> Any:
+        return lambda: (made.append(tag), np.zeros(1))[1]
+
+    a, b = object(), object()
+    first = store.get(a, 1, make("a1"))
+    assert store.get(a, 1, make("again")) is first and made == ["a1"]
+    store.get(a, 2, make("a2"))
+    store.get(a, 3, make("a3"))  # evicts key 1 (first in)
+    store.get(a, 1, make("a1 again"))
+    assert made == ["a1", "a2", "a3", "a1 again"]
+    store.get(b, 1, make("b1"))  # another case: the first one's entries go
+    store.get(a, 2, make("a2 again"))
+    assert made[-2:] == ["b1", "a2 again"]
