@@ -133,8 +133,8 @@ def _draw(
 ) -> np.ndarray:
     """The option each path picks by inverse CDF with its uniform `draw`: the number of
     cumulative probabilities below the draw. `labels`, when given, maps each path to its entry
-    of the weights (one per capability class): only the cumulative probabilities are gathered
-    to the paths."""
+    of the weights (one per capability class, or per key: `utility_columns`): only the
+    cumulative probabilities are gathered to the paths."""
     if len(e) < 2:
         return np.zeros(len(draw), dtype=np.int8)
     pick = np.empty(0, dtype=np.int8)
