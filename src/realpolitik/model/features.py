@@ -12,9 +12,12 @@ security  Sec = security level - the price of breaching an alliance with an oppo
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from realpolitik.model.compiled import CDecision, Compiled
+from realpolitik.model.kept import Kept
 from realpolitik.model.state import State
 
 
@@ -137,6 +140,35 @@ def coalition_shares(
     return np.where(both & np.isfinite(out), out, 0.0)
 
 
+# coalition_shares per capability class for a single parameter row, kept per compiled case:
+# the classes of a chunk of paths recur in the next chunk (the same aid histories), so the
+# shares of a class are computed once per process, not once per chunk.
+_SHARES = Kept(cases=4, entries=1024)
+_SHARES_ROWS = 128  # larger inputs (one row per path) are not kept
+
+
+def _class_coalition_shares(
+    comp: Compiled,
+    cap: np.ndarray,
+    m: np.ndarray,
+    side_f: tuple[int, ...],
+    side_g: tuple[int, ...],
+    alliance: np.ndarray | None,
+) -> np.ndarray:
+    """`coalition_shares`, kept for inputs of a few rows (then read only)."""
+    if cap.shape[0] > _SHARES_ROWS:
+        return coalition_shares(comp, cap, m, side_f, side_g, alliance)
+    key = (
+        side_f,
+        side_g,
+        cap.shape,
+        cap.tobytes(),
+        m.tobytes(),
+        None if alliance is None else (alliance.shape, alliance.tobytes()),
+    )
+    return _SHARES.get(comp, key, lambda: coalition_shares(comp, cap, m, side_f, side_g, alliance))
+
+
 def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Contest-success shares p_a = C_a^m / sum_b C_b^m over actors with a capability."""
     present = np.flatnonzero(~np.isnan(cap[0]))
@@ -148,6 +180,7 @@ def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 Term = tuple[int, int, np.ndarray]  # (option, feature, values per row, or one value for all)
+_NO_YES = np.array([False, True])  # the two codes of a `Coded` term, as its table's factors
 
 
 def option_base(comp: Compiled, d: CDecision, theta: np.ndarray) -> np.ndarray:
@@ -220,11 +253,29 @@ def _allies_matter(
     return False
 
 
+class Coded(NamedTuple):
+    """A per-path term that takes one of two values: `table[codes[source]]` on each path, with
+    `codes[source]` a boolean per path (see `_state_terms`). Several terms may share a source."""
+
+    table: np.ndarray
+    source: tuple[str, int]
+
+
 def _state_terms(
-    comp: Compiled, d: CDecision, theta: np.ndarray, state: State, record: bool
+    comp: Compiled,
+    d: CDecision,
+    theta: np.ndarray,
+    state: State,
+    record: bool,
+    codes: dict[tuple[str, int], np.ndarray] | None = None,
 ) -> tuple[list[Term], np.ndarray | None, list[Term]]:
     """`option_terms` in two lists: terms with one value per capability class, the class of
-    each path (model/state.py), and terms with one value per path (or one for all)."""
+    each path (model/state.py), and terms with one value per path (or one for all).
+
+    With `codes` (a dict to fill; only when every path shares one parameter row), a per-path
+    term that takes two values only (a stake held or not, hostility at one of two levels) is
+    given as `Coded(table, source)` and `codes[source]` says which value each path takes:
+    `table[codes[source]]` are exactly the values the plain term would have."""
     by_class: list[Term] = []
     by_path: list[Term] = []
     labels = None
@@ -264,8 +315,9 @@ def _state_terms(
         m = comp.arenas[d.arena].decisiveness.of(theta)
         # one value per class: a single class (or record mode) has one per parameter row
         into = by_class if labels is not None and len(L) > 1 else by_path
+        shares = _class_coalition_shares if theta.shape[0] == 1 else coalition_shares
         for j, f, g in pairs:
-            into.append((j, 2, coalition_shares(comp, cap, m, f, g, alliance)))
+            into.append((j, 2, shares(comp, cap, m, f, g, alliance)))
         if not by_class:
             labels = None
     values = None
@@ -276,7 +328,15 @@ def _state_terms(
         if held.any():
             values = _decider_values(comp, d, theta) if values is None else values
             # every path holds it: one value for all
-            v = values[:, s] if held.all() else held * values[:, s]
+            if held.all():
+                v = values[:, s]
+            elif codes is not None:
+                codes[("held", s)] = held
+                for j in np.flatnonzero(d.gains[:, s]):
+                    by_path.append((j, 1, Coded(-(_NO_YES * values[:, s]), ("held", s))))
+                continue
+            else:
+                v = held * values[:, s]
             for j in np.flatnonzero(d.gains[:, s]):
                 by_path.append((j, 1, -v))
     # a stake given up counts only when held
@@ -284,7 +344,15 @@ def _state_terms(
         not_held = state.holder[:, s] != d.actor
         if not_held.any():
             values = _decider_values(comp, d, theta) if values is None else values
-            v = values[:, s] if not_held.all() else not_held * values[:, s]
+            if not_held.all():
+                v = values[:, s]
+            elif codes is not None:
+                codes[("not_held", s)] = not_held
+                for j in np.flatnonzero(d.gives[:, s]):
+                    by_path.append((j, 1, Coded(_NO_YES * values[:, s], ("not_held", s))))
+                continue
+            else:
+                v = not_held * values[:, s]
             for j in np.flatnonzero(d.gives[:, s]):
                 by_path.append((j, 1, v))
     breach = None
@@ -305,12 +373,19 @@ def _state_terms(
                 if cost.any():
                     by_path.append((j, 4, -cost))
         rival = d.rival[j]
-        if rival >= 0:
+        if rival >= 0 and (d.actor, rival) in state.hostile_pairs:  # (others: 0 on every path)
             hostile = state.hostility[:, d.actor, rival]
             low, high = hostile.min(), hostile.max()  # (in [0, 1]; no boolean temporaries)
             if high > 0:
                 if low == high:
                     hostile = hostile[:1]
+                elif codes is not None:
+                    is_high = hostile == high
+                    if (is_high | (hostile == low)).all():  # two levels: coded
+                        codes[("hostility", rival)] = is_high
+                        table = -d.risk[j].of(theta) * np.array([low, high])
+                        by_path.append((j, 3, Coded(table, ("hostility", rival))))
+                        continue
                 by_path.append((j, 3, -d.risk[j].of(theta) * hostile))
     return by_class, labels, by_path
 
@@ -360,13 +435,75 @@ def utility_columns(
         else (base * w[:, None, :]).sum(-1)
     )
     cols = [U[:, j] for j in range(U.shape[1])]
-    by_class, labels, by_path = _state_terms(comp, d, theta, state, record)
+    codes: dict[tuple[str, int], np.ndarray] | None = (
+        {} if theta.shape[0] == 1 and not record else None
+    )
+    by_class, labels, by_path = _state_terms(comp, d, theta, state, record, codes)
+    if codes:
+        keyed = _keyed(by_class, labels, by_path, codes, state.rows)
+        if keyed is not None:
+            terms, key, used = keyed
+            for j, f, values in terms:
+                cols[j] = cols[j] + w[:, f] * values
+            return _fill_unused(cols, used), key
+        # too many combinations: every coded term per path, as the plain terms
+        by_path = [
+            (j, f, v.table[codes[v.source].view(np.uint8)] if isinstance(v, Coded) else v)
+            for j, f, v in by_path
+        ]
     if labels is not None and any(len(v) > 1 for _, _, v in by_path):
         by_path = [(j, f, v[labels]) for j, f, v in by_class] + by_path  # per path after all
         by_class, labels = [], None
     for j, f, values in by_class + by_path:
         cols[j] = cols[j] + w[:, f] * values
     return cols, labels
+
+
+MAX_KEYS = 4096  # combinations of capability class and coded terms computed one by one
+
+
+def _keyed(
+    by_class: list[Term],
+    labels: np.ndarray | None,
+    by_path: list[Term],
+    codes: dict[tuple[str, int], np.ndarray],
+    rows: int,
+) -> tuple[list[Term], np.ndarray, np.ndarray] | None:
+    """The terms of `utility_columns` with one value per *key* instead of per path, the key of a
+    path being its capability class and the codes of its coded terms (`Coded`), or None when a
+    term has one value per path anyway or there are too many keys.
+
+    Returns the terms in their order (so each key's utility is the same sum, in the same order,
+    as a path's), the key of each path, and which keys some path has. Exact: a key's terms are the
+    values its paths' terms would have, taken from the same tables."""
+    if any(not isinstance(v, Coded) and len(v) > 1 for _, _, v in by_path):
+        return None
+    sources = list(codes)
+    n_class = len(by_class[0][2]) if by_class and labels is not None else 1
+    n_keys = n_class << len(sources)
+    if len(sources) > 8 or n_keys > MAX_KEYS:
+        return None
+    bits = np.zeros(rows, dtype=np.uint8)
+    for i, src in enumerate(sources):
+        bits |= codes[src].view(np.uint8) << np.uint8(i)
+    key = bits if n_class == 1 else (labels << len(sources)) + bits
+    used = np.bincount(key, minlength=n_keys) > 0
+    every = np.arange(n_keys)
+    cls = every >> len(sources)
+    bit = {src: (every >> i) & 1 for i, src in enumerate(sources)}
+    terms: list[Term] = [(j, f, v[cls] if n_class > 1 else v) for j, f, v in by_class]
+    for j, f, v in by_path:
+        terms.append((j, f, v.table[bit[v.source]] if isinstance(v, Coded) else v))
+    return terms, key, used
+
+
+def _fill_unused(cols: list[np.ndarray], used: np.ndarray) -> list[np.ndarray]:
+    """Utilities per key with the keys no path has set to those of a key some path has: they
+    are never gathered to a path, and so cannot decide `_weights`' overflow test either."""
+    if used.all():
+        return cols
+    first = int(np.argmax(used))
+    return [np.where(used, c, c[first]) if len(c) > 1 else c for c in cols]
 
 
 def option_utility(

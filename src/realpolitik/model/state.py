@@ -19,7 +19,7 @@ Layout (for speed; see benchmarks/README.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class State:
     live: list[bool]  # per arena: has the balance rule started?
     per_path: bool  # True: class i is path i (one parameter row per path), never split
     t: float
+    # the (a, b) pairs whose hostility some effect has set: every other pair is 0 on every path
+    hostile_pairs: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def initial(cls, comp: Compiled, rows: int, param_rows: int = 1) -> State:
@@ -108,38 +110,43 @@ class State:
         as the reference: see docs/model.md, "capabilities")."""
         if not mask.any():
             return
+        every = bool(mask.all())  # (both stop at the first path that differs)
         if effect.kind == "aid":
             # log units: the deviation before dynamics start, the capability itself after;
             # a live capability is only ever raised (the record's aid is not taken out of it)
             if sign < 0 and self.live[effect.arena]:
                 return
             step = sign * np.log1p(effect.q.of(theta))
-            self._add_capability(effect.arena, effect.a, step, mask)
+            self._add_capability(effect.arena, effect.a, step, mask, every)
         elif sign < 0:
             return
         # masked writes into contiguous columns (Fortran order), see `_put`
         elif effect.kind == "transfer":
-            _put(self.holder[:, effect.stake], mask, effect.b)
+            _put(self.holder[:, effect.stake], mask, effect.b, every)
         elif effect.kind == "align":
-            _put(self.align[:, effect.a], mask, effect.b)
+            _put(self.align[:, effect.a], mask, effect.b, every)
         elif effect.kind == "alliance":
             # ends the alliances it names and those it supersedes (declared incompatibilities)
             for ended in effect.ends:
-                _put(self.alliance[:, ended], mask, False)
+                _put(self.alliance[:, ended], mask, False, every)
             if effect.active:
-                _put(self.alliance[:, effect.alliance], mask, True)
+                _put(self.alliance[:, effect.alliance], mask, True, every)
         elif effect.kind == "hostility":
             level = np.clip(effect.q.of(theta), 0.0, 1.0)
+            self.hostile_pairs.update(((effect.a, effect.b), (effect.b, effect.a)))
             _put(self.hostility[:, effect.a, effect.b], mask, level)
             _put(self.hostility[:, effect.b, effect.a], mask, level)
 
-    def _add_capability(self, arena: int, actor: int, step: np.ndarray, mask: np.ndarray) -> None:
-        """Add `step` (log units) to `actor`'s capability in the paths of `mask`."""
+    def _add_capability(
+        self, arena: int, actor: int, step: np.ndarray, mask: np.ndarray, every: bool | None = None
+    ) -> None:
+        """Add `step` (log units) to `actor`'s capability in the paths of `mask` (`every`: whether
+        that is every path, when already known)."""
         tab = self.cap_table[arena]
         if self.per_path:
             np.add(tab[:, actor], step, out=tab[:, actor], where=mask)
             return
-        if mask.all():  # every path: every class moves together
+        if mask.all() if every is None else every:  # every path: every class moves together
             tab[:, actor] += step
             return
         # some paths only: each class splits into the paths with the aid and those without
@@ -147,7 +154,7 @@ class State:
         moved = tab.copy()
         moved[:, actor] += step
         labels = self.cap_class[:, arena]
-        np.add(labels, n, out=labels, where=mask)
+        labels += mask * n  # branch-free: a masked add (where=) mispredicts on a random mask
         self._compact(arena, np.concatenate([tab, moved]))
 
     def _compact(self, arena: int, tab: np.ndarray) -> None:
@@ -179,12 +186,15 @@ def allied(
     return state.alliance[:, both].any(axis=1)
 
 
-def _put(col: np.ndarray, mask: np.ndarray, value: object) -> None:
+def _put(col: np.ndarray, mask: np.ndarray, value: object, every: bool = False) -> None:
     """col[mask] = value, in place, without branches: a masked store (np.putmask, boolean
     indexing) mispredicts on a random mask and costs several times these few passes. Exact:
     integers blend by adding mask * (value - col); floats keep one of two products, the other
-    being zero; booleans are or-ed or and-ed."""
-    if col.dtype == bool:
+    being zero; booleans are or-ed or and-ed. `every`: the mask is all true, so integers and
+    booleans are simply filled (the same numbers in one pass)."""
+    if every and col.dtype.kind in "bi":
+        col.fill(value)
+    elif col.dtype == bool:
         if value:
             np.logical_or(col, mask, out=col)
         else:
@@ -192,4 +202,5 @@ def _put(col: np.ndarray, mask: np.ndarray, value: object) -> None:
     elif np.issubdtype(col.dtype, np.integer):
         np.add(col, mask * (col.dtype.type(value) - col), out=col)
     else:
-        np.add(col * ~mask, np.multiply(value, mask), out=col)
+        np.multiply(col, ~mask, out=col)
+        np.add(col, np.multiply(value, mask), out=col)

@@ -24,6 +24,7 @@ from realpolitik.model.features import (
     record_capability,
     utility_columns,
 )
+from realpolitik.model.kept import Kept
 from realpolitik.model.state import State, allied
 
 MAX_DT = 0.25  # years per integration sub-step of the balance rule
@@ -83,6 +84,20 @@ def _advance(comp: Compiled, theta: np.ndarray, state: State, t: float, record: 
     state.t = t
 
 
+# option_base of each decision for a single parameter row, kept per compiled case: it does not
+# depend on the path, so the chunks of a simulation (and repeated runs) compute it once.
+_BASES = Kept(cases=8, entries=4096)
+
+
+def _option_base(comp: Compiled, k: int, theta: np.ndarray) -> np.ndarray:
+    """`option_base` of decision k, kept when theta is a single row (then read only)."""
+    if theta.shape[0] != 1:
+        return option_base(comp, comp.decisions[k], theta)
+    return _BASES.get(
+        comp, (k, theta.tobytes()), lambda: option_base(comp, comp.decisions[k], theta)
+    )
+
+
 def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> np.ndarray:
     """Per row: do all of decision d's conditions hold on this path so far? (`choices` is
     (rows, decisions).)"""
@@ -118,15 +133,21 @@ def _draw(
 ) -> np.ndarray:
     """The option each path picks by inverse CDF with its uniform `draw`: the number of
     cumulative probabilities below the draw. `labels`, when given, maps each path to its entry
-    of the weights (one per capability class): only the cumulative probabilities are gathered
-    to the paths."""
-    pick = np.zeros(len(draw), dtype=np.int8)
+    of the weights (one per capability class, or per key: `utility_columns`): only the
+    cumulative probabilities are gathered to the paths."""
+    if len(e) < 2:
+        return np.zeros(len(draw), dtype=np.int8)
+    pick = np.empty(0, dtype=np.int8)
     acc = e[0]
     for j in range(len(e) - 1):
         if j:
             acc = acc + e[j]
         below = acc / total
-        pick += (below if labels is None else below[labels]) < draw
+        less = (below if labels is None else below.take(labels)) < draw
+        if j:
+            pick += less
+        else:
+            pick = less.view(np.int8)  # (a new array: 0 or 1)
     return pick
 
 
@@ -176,6 +197,7 @@ def run(
     logp = np.zeros(rows)
     feats: list[np.ndarray] = []
     everyone = np.ones(rows, dtype=bool)
+    drawn_into = np.empty(rows)  # each decision's uniforms (used before the next is drawn)
     steps = comp.steps(skip_events=skip_events, moved=moved)
     # the record is the reference for capabilities before dynamics start, and it includes every
     # event's aid at the event's recorded date: take that aid out there (as for the recorded
@@ -196,7 +218,7 @@ def run(
         elif step.kind == "decision":
             k = step.index
             d = comp.decisions[k]
-            base = option_base(comp, d, theta)
+            base = _option_base(comp, k, theta)
             if keep_features:
                 feats.append(option_features(comp, d, theta, state, record=record))
             drawn = not record and k not in forced and feature_weights is not None
@@ -216,7 +238,8 @@ def run(
                         draw = uniforms[:, k]
                     else:
                         assert rng is not None, "a seeded generator is needed to draw choices"
-                        draw = rng.random(rows)  # drawn on every path, so the stream is the same
+                        # drawn on every path, so the stream is the same; into one buffer
+                        draw = rng.random(out=drawn_into)
                     pick = _draw(e, total, draw, labels)
                 if happens is not None:
                     pick = np.where(happens, pick, -1).astype(np.int8)
