@@ -133,7 +133,8 @@ def explorer(tmp_path: Path) -> Iterator[str]:
 def ready_after(pg: Any, version: str | None) -> str:
     """Wait for the results to be shown after `version` and return the new version."""
     sel = "#results[data-state=ready]" + (f':not([data-version="{version}"])' if version else "")
-    pg.wait_for_selector(sel, timeout=15_000)
+    # generous: each answer is a simulation in a worker process, slow on a loaded machine
+    pg.wait_for_selector(sel, timeout=60_000)
     return pg.get_attribute("#results", "data-version")
 
 
