@@ -141,6 +141,11 @@ class FitResults(FitSurface):
         method (deterministic); Bayes: posterior draws."""
         from realpolitik.estimation.strength import ml_summary
 
+        # computed once per result and interval level (the Bayesian draws make it costly;
+        # verdict_frame, summary and the report each ask for it)
+        memo = self.__dict__.get("_strengths_memo")
+        if memo is not None and memo[0] == (self.alpha, id(self.actors)):
+            return memo[1].copy()
         rows = []
         for a in self.actors:
             r: dict[str, object] = {"actor": a.actor}
@@ -165,7 +170,9 @@ class FitResults(FitSurface):
                     r[f"{k}_strength_high"] = float(np.quantile(dr, 1 - self.alpha / 2))
                 r["p_interest_outweighs"] = float(np.mean(inter > ideo))
             rows.append(r)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        self.__dict__["_strengths_memo"] = ((self.alpha, id(self.actors)), frame)
+        return frame.copy()
 
     def robustness(self) -> pd.DataFrame:
         """One row per actor x check: actor, check, family (estimator, scale, prior,
