@@ -336,8 +336,10 @@ def fit(
             steps=steps,
             actor=actor,
             assume=assume,
-            as_json=as_json or fmt == "json",
-            csv=out or csv_alias,
+            fmt=fmt,
+            as_json=as_json,
+            out=out or csv_alias,
+            checks=checks,
         )
         return
     if same:
