@@ -563,3 +563,32 @@ outcomes:
     unmade = edit(made, "          - alliance: {id: us_gmd}\n", "")
     comp = compiled(unmade)
     assert not run(comp, comp.theta(), record=True).outcomes[0].tolist()[0]
+
+
+def test_prevails_uses_the_coalition_share() -> None:
+    """A `prevails` outcome's share is the actor's coalition's (docs/model.md, "Outcomes"): a
+    defence ally in force adds its capability; on a path where the pact is not in force the
+    actor contests alone."""
+    from realpolitik.model.features import class_shares, prevail_share
+
+    text = edit(TEMPLATE, "\nstakes:\n", "\n" + USA_CAPABILITY.rstrip("\n") + "\n\nstakes:\n")
+    text = add_assumption(text, CAP_USA.rstrip("\n"))
+    text = edit(text, "\ndecisions:\n", in_force(ALLIANCE_USA_GMD) + "\ndecisions:\n")
+    comp = compiled(text)
+    gmd, arena = comp.actor_ids.index("GMD"), 0
+    t = comp.decisions[0].t
+    c_gmd, c_usa = theta_of(comp, "cap_ratio_1945"), theta_of(comp, "cap_usa")
+    state = State.initial(comp, 2)
+    state.alliance[1, :] = False  # path 2: the pact is not in force
+    p = prevail_share(comp, comp.theta(), state, gmd, arena, t)
+    assert p is not None and p.shape == (2,)
+    assert p[0] == pytest.approx((c_gmd + c_usa) / (c_gmd + c_usa + 1))
+    assert p[1] == pytest.approx(c_gmd / (c_gmd + c_usa + 1))
+    # alone it is the actor's own contest share, as before
+    from realpolitik.model.features import arena_actors, class_log_capability
+
+    L, _ = class_log_capability(comp, comp.theta(), state, arena, t, True)
+    own = class_shares(L, comp.arenas[arena].decisiveness.of(comp.theta()))
+    assert p[1] == pytest.approx(own[0, list(arena_actors(comp, arena)).index(gmd)])
+    # an actor without a capability series in the arena has no share
+    assert prevail_share(comp, comp.theta(), state, comp.actor_ids.index("USSR"), arena, t) is None
