@@ -203,13 +203,21 @@ def pooled_summary(
     checks: str = "all",
     model: str = "full",
     progress: bool = False,
+    **fit_kw: Any,
 ) -> PooledSummary:
-    """Fit the pooled model (and its checks) and keep its tables."""
+    """Fit the pooled model (and its checks) and keep its tables; `fit_kw` goes to
+    `fit_pooled` (e.g. the convergence limits)."""
     from realpolitik.estimation.pooled import DEFAULT_STEPS, fit_pooled, pooled_checks
 
     groups = [tuple(g) for g in same]
     res = fit_pooled(
-        comps, groups, model=model, seed=seed, steps=steps or DEFAULT_STEPS, progress=progress
+        comps,
+        groups,
+        model=model,
+        seed=seed,
+        steps=steps or DEFAULT_STEPS,
+        progress=progress,
+        **fit_kw,
     )
     if checks != "none":
         pooled_checks(res, groups, which=checks, progress=progress)

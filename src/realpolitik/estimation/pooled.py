@@ -246,6 +246,7 @@ class PooledFit:
     steps: int = 0  # steps per ensemble it took to converge
     prior_scale: float = 1.0
     checks: pd.DataFrame | None = None  # robustness checks (`pooled_checks`), one row each
+    limits: tuple[float, float, int] = (1.01, 400.0, MAX_STEPS)  # max R-hat, min ESS, max steps
 
     def case_ids(self) -> list[str]:
         return [c.case.id for c in self.data.comps]
@@ -313,6 +314,31 @@ class PooledFit:
                 verdict, failed, not_run = rb.final_verdict(mine, "ok", primary="bayes")
                 row.update(verdict=verdict, failed_checks=failed, checks_not_run=not_run)
             rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy: one row per actor, scope ("all cases" or a case id) and term, with the
+        standardised weight, its interval, P(interest outweighs ideology) and the verdict."""
+        v = self.verdicts()
+        rows = []
+        for _, r in v.iterrows():
+            for t in self.data.terms:
+                rows.append(
+                    {
+                        "actor": r["actor"],
+                        "scope": r["scope"],
+                        "actor_ids": r["actor_ids"],
+                        "decisions": r["decisions"],
+                        "term": t,
+                        "estimate_std": r[f"w_{t}_std"],
+                        "conf_low": r[f"w_{t}_std_low"],
+                        "conf_high": r[f"w_{t}_std_high"],
+                        "level": 1 - self.alpha,
+                        "p_interest_outweighs": r["p_interest_outweighs"],
+                        "verdict": r["verdict"],
+                        "failed_checks": r["failed_checks"],
+                    }
+                )
         return pd.DataFrame(rows)
 
     def deviations(self) -> pd.DataFrame:
@@ -390,6 +416,7 @@ def fit_pooled(
         idents=post.idents,
         steps=ens.steps,
         prior_scale=prior_scale,
+        limits=(rhat_max, ess_min, max_steps),
     )
 
 
@@ -448,9 +475,18 @@ def pooled_checks(
       probability-rule verdict must agree. Not run with two cases (one would be left).
 
     Refits start at `steps` and are extended until they converge (`fit_pooled`); one that does
-    not is a failed check (`not converged`). `which="prior"` runs only the prior refits."""
+    not is a failed check (`not converged`); the refits use the fit's convergence limits.
+    `which="prior"` runs only the prior refits."""
     comps = res.data.comps
-    kw = {"model": res.model, "seed": res.seed, "alpha": res.alpha, "steps": steps}
+    kw = {
+        "model": res.model,
+        "seed": res.seed,
+        "alpha": res.alpha,
+        "steps": steps,
+        "rhat_max": res.limits[0],
+        "ess_min": res.limits[1],
+        "max_steps": res.limits[2],
+    }
 
     def refit(cs: list[Compiled], scale: float) -> PooledFit | str:
         try:

@@ -18,6 +18,7 @@ ESTIMATES = {  # estimate -> (marker, filled, vertical offset, legend label)
     "pooled, per case": ("s", True, -0.18, "pooled model, this case (shrunk)"),
     "pooled": ("D", True, 0.0, "pooled model, all cases"),
 }
+LIMIT = 6.0  # the figure's x axis: at most -6 .. +6 standardised units
 DIRECTIONS = ("interest outweighs ideology", "ideology outweighs interest")
 
 
@@ -33,9 +34,15 @@ def forest_chart(frame: pd.DataFrame, actors: list[str], cases: list[str]) -> Ch
         "(bottom) with 90% intervals, each case fitted alone by maximum likelihood (open "
         "circles) and in the pooled hierarchical model (squares per case, a diamond for the "
         "actor's own weight over all its cases). Weights are on each case's standardised "
-        "scale; zero means the motive did not move the choices.",
+        "scale; zero means the motive did not move the choices. Intervals wider than the axis "
+        "run to its edge.",
     )
     rows = ["all cases", *cases]
+    # a case with a handful of decisions can have an interval tens of units wide: the axis
+    # stops at LIMIT and such bars run to its edge (their numbers are in the hover text)
+    bounds = frame[[f"w_{t}_std{s}" for t, _ in TERMS for s in ("_low", "_high")]]
+    span = float(np.nanmax(np.abs(bounds.to_numpy(dtype=float)), initial=1.0))
+    limit = min(span * 1.05, LIMIT)
     with style():
         axes = fig.subplots(2, n, sharey=True, squeeze=False)
         for col, actor in enumerate(actors):
@@ -66,6 +73,7 @@ def forest_chart(frame: pd.DataFrame, actors: list[str], cases: list[str]) -> Ch
                         f"{actor}, {e['case']}, {e['estimate']}: w {term} {x:+.2f} "
                         f"[{lo:+.2f}, {hi:+.2f}]; {e['verdict']}",
                     )
+                ax.set_xlim(-limit, limit)
                 ax.set_yticks(range(len(rows)))
                 ax.set_yticklabels(rows)
                 ax.set_ylim(len(rows) - 0.5, -0.5)
