@@ -35,7 +35,7 @@ def forest_chart(frame: pd.DataFrame, actors: list[str], cases: list[str]) -> Ch
         "circles) and in the pooled hierarchical model (squares per case, a diamond for the "
         "actor's own weight over all its cases). Weights are on each case's standardised "
         "scale; zero means the motive did not move the choices. Intervals wider than the axis "
-        "run to its edge.",
+        "run to its edge, and an estimate beyond it shows only its bar (the table gives it).",
     )
     rows = ["all cases", *cases]
     # a case with a handful of decisions can have an interval tens of units wide: the axis
