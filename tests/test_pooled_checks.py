@@ -38,10 +38,14 @@ def three():
     return [as_compiled(c) for c in THREE]
 
 
+# a test identity naming an id that only one case has (as CCP=PRC does in the built-in cases)
+ONLY_IN_ONE = [("YUG", "PRC")]
+
+
 @pytest.fixture(scope="module")
 def checked(three):
-    res = fit_pooled(three, [], steps=100, seed=2, **LOOSE)
-    pooled_checks(res, [], steps=100)
+    res = fit_pooled(three, ONLY_IN_ONE, steps=100, seed=2, **LOOSE)
+    pooled_checks(res, ONLY_IN_ONE, steps=100)
     return res
 
 
@@ -84,9 +88,14 @@ def test_every_verdict_has_the_prior_and_leave_one_case_out_checks(checked) -> N
         dropped = [c for c in THREE if c != scope]
         assert names[3:] == [f"drop {c}" for c in dropped]
         assert set(mine["family"]) == {"estimator", "prior", "cases"}
-    # the leave-one-case-out refit of a case without the actor's scope is a real refit
-    drop = checks[checks["check"].str.startswith("drop")]
-    assert drop["value"].notna().any()
+    # leaving out the only case with one of an identity's ids keeps the identity's name
+    left = checks[
+        (checks["actor"] == "PRC=YUG")
+        & (checks["scope"] == "all cases")
+        & (checks["check"] == "drop tito-stalin-1948")
+    ]
+    assert len(left) == 1 and np.isfinite(left["value"].iloc[0])
+    assert (checks.loc[checks["family"] == "cases", "verdict"] != rb.NOT_RUN).all()
 
 
 def test_a_pooled_verdict_is_printed_only_when_every_check_agrees(checked) -> None:
@@ -278,3 +287,36 @@ def test_the_built_in_case_report_has_the_section(crosscase, tmp_path: Path) -> 
     ).read_text(encoding="utf-8")
     assert '<section id="cross-case">' in page
     assert page.count("ml, case alone") >= len(first.single)
+
+
+def test_run_keeps_the_cross_case_rows_and_reuses_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    needs_cases()
+    monkeypatch.setenv("REALPOLITIK_DATA_DIR", str(tmp_path / "no-data"))  # no alliance study
+    store = tmp_path / "runs.duckdb"
+    args = ["run", "east-asia-1945", "-n", "100", "--no-bayes", "--store", str(store)]
+    cli_main([*args, "--out", str(tmp_path / "a")])
+    capsys.readouterr()
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        kinds = [r[0] for r in con.execute("SELECT kind FROM results").fetchall()]
+    finally:
+        con.close()
+    assert "cross-case-ml" in kinds and "pooled-fit" not in kinds  # pooled: only on request
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed the stored single-case rows")
+
+    monkeypatch.setattr(cc, "single_rows", refuse)
+    cli_main([*args, "--out", str(tmp_path / "b")])
+    capsys.readouterr()
+    page = (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
+    assert '<section id="cross-case">' in page and "The pooled rows are not shown" in page
+    cli_main([*args, "--out", str(tmp_path / "c"), "--no-pooled"])
+    capsys.readouterr()
+    page = (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    assert "left out (--no-pooled)" in page
+    assert "--no-pooled" in page.split("<main>")[0]  # in the command that reproduces the page

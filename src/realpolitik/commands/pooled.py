@@ -34,7 +34,7 @@ def pooled_table(verdicts: pd.DataFrame, terms: tuple[str, ...], alpha: float) -
 def checks_table(checks: pd.DataFrame) -> pd.DataFrame:
     """The check table wide: one row per check, one column per actor and scope."""
     cells = checks.assign(
-        who=checks["actor"] + " | " + checks["scope"],
+        who=checks["actor"] + ", " + checks["scope"],
         cell=[
             v if not np.isfinite(x) else f"{v} ({x:.2f})"
             for x, v in zip(checks["value"], checks["verdict"], strict=True)

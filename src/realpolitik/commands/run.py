@@ -172,6 +172,29 @@ def run(
         )
 
 
+class _Forked:
+    """fn(*args) in a forked process, started now (its work uses the other core while this
+    process goes on); where the platform cannot fork, run here when the result is asked for."""
+
+    def __init__(self, fn: Any, *args: Any):
+        self.fn, self.args = fn, args
+        self.pool = self.future = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(fn, *args)
+
+    def result(self) -> Any:
+        if self.future is None:
+            return self.fn(*self.args)
+        try:
+            return self.future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+
+
 class _Bayes:
     """The hierarchical Bayesian fit: from the run store when this case, seed and code were
     fitted before; else in a forked process (its chains use the other core while this process
@@ -189,29 +212,17 @@ class _Bayes:
             "code": {p: code_hash(p) for p in ("estimation", "model", "simulation", "scenario")},
         }
         self.found, self.value = lookup(store, "fit-bayes", self.spec, {"comp": comp})
-        self.future = None
-        self.pool = None
-        if not self.found and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(_fit_bayes_child, comp, seed)
+        self.child = None if self.found else _Forked(_fit_bayes_child, comp, seed)
 
     def result(self) -> Any:
         from realpolitik.cache import decode, save
 
         if self.found:
             return self.value
-        if self.future is None:
-            value = _fit_bayes(self.comp, self.seed)
-        else:
-            try:
-                form, got = self.future.result()
-            finally:
-                if self.pool is not None:
-                    self.pool.shutdown()
-            # the child's result refers to its own copy of the case: rebuilt around this one
-            value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
+        assert self.child is not None
+        form, got = self.child.result()
+        # the child's result refers to its own copy of the case: rebuilt around this one
+        value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
         save(self.store, "fit-bayes", self.spec, value, {"comp": self.comp})
         return value
 
@@ -253,27 +264,16 @@ class _CrossCase:
         if pooled is not False:
             self.summary = cc.stored_pooled(store, self.comps, cc.SAME, seed)
         self.need = (not found, pooled is True and self.summary is None)
-        self.future = None
-        self.pool = None
-        if any(self.need) and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(_cross_case_child, self.comps, seed, self.need)
+        self.child = (
+            _Forked(_cross_case_child, self.comps, seed, self.need) if any(self.need) else None
+        )
 
     def result(self) -> Any:
         from realpolitik.cache import save
         from realpolitik.estimation import crosscase as cc
 
-        if any(self.need):
-            if self.future is None:
-                single, summary = _cross_case_child(self.comps, self.seed, self.need)
-            else:
-                try:
-                    single, summary = self.future.result()
-                finally:
-                    if self.pool is not None:
-                        self.pool.shutdown()
+        if self.child is not None:
+            single, summary = self.child.result()
             if self.need[0]:
                 self.single = single
                 save(self.store, "cross-case-ml", self.spec, single)

@@ -64,10 +64,13 @@ def parse_same(values: tuple[str, ...] | list[str]) -> list[tuple[str, ...]]:
     return groups
 
 
-def identities(comps: list[Compiled], same: list[tuple[str, ...]]) -> list[dict[str, str]]:
+def identities(
+    comps: list[Compiled], same: list[tuple[str, ...]], strict: bool = True
+) -> list[dict[str, str]]:
     """Per case: actor id -> identity. An actor's identity is its `identity:` key or its id;
     `--same` groups merge identities. A merged identity is named by its members, sorted and
-    joined with '=' (`CCP=PRC`)."""
+    joined with '=' (`CCP=PRC`). `strict`: an id in `same` that no case has is an error (not
+    so for a refit that leaves a case out, where the name must stay the same)."""
     from realpolitik.scenario.validate import closest_known
 
     known = {a for c in comps for a in c.actor_ids}
@@ -89,7 +92,7 @@ def identities(comps: list[Compiled], same: list[tuple[str, ...]]) -> list[dict[
             union(actor.id, actor.identity or actor.id)
     for group in same:
         for x in group:
-            if x not in known:
+            if x not in known and strict:
                 raise InputError(f"--same: unknown actor '{x}' ({closest_known(x, known)})")
         for x in group[1:]:
             union(group[0], x)
@@ -126,9 +129,9 @@ class PooledData:
 
 
 def pooled_data(
-    comps: list[Compiled], same: list[tuple[str, ...]], model: str = "full"
+    comps: list[Compiled], same: list[tuple[str, ...]], model: str = "full", strict: bool = True
 ) -> PooledData:
-    ids = identities(comps, same)
+    ids = identities(comps, same, strict)
     datas = [choice_data(c, model) for c in comps]
     sds = [d.within_sd() for d in datas]
     units: list[Unit] = []
@@ -368,6 +371,7 @@ def fit_pooled(
     ess_min: float = 400.0,
     prior_scale: float = 1.0,
     progress: bool = False,
+    strict_same: bool = True,
 ) -> PooledFit:
     """Fit the pooled hierarchical model to several cases. Each ensemble runs `steps`; while
     the second half of the chains fails the convergence rule (max R-hat, min ESS) the run is
@@ -382,7 +386,7 @@ def fit_pooled(
         raise InputError(f"CASE: the same case is named twice ({', '.join(ids)})")
     if steps < 20:
         raise InputError(f"--steps: expected at least 20 MCMC steps per chain, got {steps}")
-    data = pooled_data(comps, list(same or []), model)
+    data = pooled_data(comps, list(same or []), model, strict_same)
     if not data.pooled:
         raise InputError(
             "--same: no actor made recorded decisions in two or more of these cases; "
@@ -489,8 +493,12 @@ def pooled_checks(
     }
 
     def refit(cs: list[Compiled], scale: float) -> PooledFit | str:
+        # `same` may name an id only the left-out case has (the CCP of east-asia-1945): the
+        # identities keep their names (`strict_same=False`)
         try:
-            return fit_pooled(cs, same, prior_scale=scale, progress=progress, **kw)
+            return fit_pooled(
+                cs, same, prior_scale=scale, progress=progress, strict_same=False, **kw
+            )
         except ConvergenceError as exc:
             return str(exc)
         except InputError as exc:  # e.g. no actor left in two cases

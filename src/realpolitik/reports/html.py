@@ -901,8 +901,8 @@ def report_command(run: _Run) -> list[Any]:
         parts += ["--sensitivity-draws", run.sensitivity_draws]
     if not run.bayes:
         parts.append("--no-bayes")
-    if run.pooled:
-        parts.append("--pooled")
+    if run.pooled is not None:
+        parts.append("--pooled" if run.pooled else "--no-pooled")
     if run.headline_actor and run.headline_actor != "USSR":
         parts += ["--headline-actor", run.headline_actor]
     if run.data_dir:
