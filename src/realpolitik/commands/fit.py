@@ -240,7 +240,8 @@ def print_diagnostics(res, out: Output) -> None:
     type=STEPS,
     default=defaults.MCMC_STEPS,
     show_default=True,
-    help="MCMC steps per chain (bayes); half are burn-in.",
+    help="MCMC steps per chain (bayes); half are burn-in. With several cases (pooled): the "
+    "first run, doubled until it converges (at most 12,000).",
 )
 @click.option(
     "--assume",
@@ -254,7 +255,8 @@ def print_diagnostics(res, out: Output) -> None:
     default="all",
     show_default=True,
     help="Robustness checks behind each verdict: all (with the Bayesian fit and its prior "
-    "refits), fast (without them), none.",
+    "refits), fast (without them), none. Pooled: all (prior refits and leaving out each "
+    "case), fast (prior refits), none.",
 )
 @click.option(
     "--check-steps",
