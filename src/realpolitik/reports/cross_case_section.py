@@ -114,7 +114,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _count(words: pd.Series) -> str:
     counts = words.map(lambda w: w if w in DIRECTIONS else "no verdict").value_counts()
-    return ", ".join(f"{k}: {v}" for k, v in counts.items())
+    return ", ".join(f"{k} in {v}" for k, v in counts.items())
 
 
 def sentences(cc: Any, cases_command: str, left_out: bool = False) -> list[str]:
