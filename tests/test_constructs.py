@@ -150,13 +150,19 @@ alliances:
     types: [defence]
     cite: {CITE}
 """
+FROM_START = "    from: 1945-01-01\n"  # at or before the span's start: in force from it
+
+
+def in_force(block: str) -> str:
+    """A declared treaty in force from the start (without `from`, only an effect makes it)."""
+    return block.replace("    cite: ", FROM_START + "    cite: ", 1)
 
 
 def test_allies_pool_capabilities_in_a_contest() -> None:
     text = edit(TEMPLATE, "\nstakes:\n", "\n" + USA_CAPABILITY.rstrip("\n") + "\n\nstakes:\n")
     text = add_assumption(text, CAP_USA.rstrip("\n"))
     alone = compiled(text)
-    allied_text = edit(text, "\ndecisions:\n", ALLIANCE_USA_GMD + "\ndecisions:\n")
+    allied_text = edit(text, "\ndecisions:\n", in_force(ALLIANCE_USA_GMD) + "\ndecisions:\n")
     comp = compiled(allied_text)
     c_gmd, c_usa = theta_of(comp, "cap_ratio_1945"), theta_of(comp, "cap_usa")
     X0, X1 = features(alone, "treaty_with_gmd"), features(comp, "treaty_with_gmd")
@@ -175,6 +181,7 @@ alliances:
     name: Treaty of friendship (test)
     members: [USSR, GMD]
     types: [non-aggression, consultation]
+    from: 1945-01-01
     cite: {CITE}
 
 decisions:
@@ -247,7 +254,7 @@ def test_incompatibility_is_checked_in_the_file() -> None:
 def test_no_path_is_allied_with_both_sides_of_an_incompatibility() -> None:
     """Backing the CCP makes a USSR-CCP alliance; the incompatibility ends the USSR-GMD treaty
     on exactly those paths."""
-    text = edit(TEMPLATE, "\ndecisions:\n", INCOMPATIBLE + "\ndecisions:\n")
+    text = edit(TEMPLATE, "\ndecisions:\n", in_force(INCOMPATIBLE) + "\ndecisions:\n")
     text = edit(
         text,
         "        risk: high\n        rival: USA\n    chosen: treaty\n",
@@ -514,3 +521,74 @@ outcomes:
     assert path.outcomes[0].tolist()[:2] == [True, False]
     late = edit(text, "    until: 1945-12-01\n", "    until: 1946-12-01\n")
     assert any("alliances[0].until: expected a date within the span" in p for p in problems(late))
+
+
+def test_declared_alliance_without_from_is_made_by_its_effect() -> None:
+    """A treaty declared without `from` is not in force at the start (schema `Alliance`): only
+    an `alliance` effect naming its id makes it, in the record and in simulation alike."""
+    from realpolitik.scenario.replay import record_states
+
+    declared = edit(TEMPLATE, "\ndecisions:\n", ALLIANCE_USA_GMD + "\ndecisions:\n")
+    comp = compiled(declared)
+    assert not comp.alliances[0].initially
+    assert not State.initial(comp, 1).alliance.any()
+    made = edit(
+        declared,
+        "          - transfer: {stake: manchurian_rights, to: USSR}\n",
+        "          - transfer: {stake: manchurian_rights, to: USSR}\n"
+        "          - alliance: {id: us_gmd}\n",
+    )
+    made = edit(
+        made,
+        "\noutcomes:\n",
+        f"""
+outcomes:
+  - id: pact_made
+    label: the pact stands on 20 August
+    kind: alliance
+    members: [USA, GMD]
+    date: 1945-08-20
+    observed: true
+    cite: {CITE}
+""",
+    )
+    comp = compiled(made)
+    first = comp.decisions[0].id
+    states = record_states(comp.case)
+    assert "us_gmd" not in states[first].active  # not yet made at the first decision
+    assert "us_gmd" in states[comp.decisions[-1].id].active  # made by the treaty's effect
+    path = run(comp, comp.theta(), record=True)
+    assert path.outcomes[0].tolist()[0]
+    # the pact without the effect: never in force
+    unmade = edit(made, "          - alliance: {id: us_gmd}\n", "")
+    comp = compiled(unmade)
+    assert not run(comp, comp.theta(), record=True).outcomes[0].tolist()[0]
+
+
+def test_prevails_uses_the_coalition_share() -> None:
+    """A `prevails` outcome's share is the actor's coalition's (docs/model.md, "Outcomes"): a
+    defence ally in force adds its capability; on a path where the pact is not in force the
+    actor contests alone."""
+    from realpolitik.model.features import class_shares, prevail_share
+
+    text = edit(TEMPLATE, "\nstakes:\n", "\n" + USA_CAPABILITY.rstrip("\n") + "\n\nstakes:\n")
+    text = add_assumption(text, CAP_USA.rstrip("\n"))
+    text = edit(text, "\ndecisions:\n", in_force(ALLIANCE_USA_GMD) + "\ndecisions:\n")
+    comp = compiled(text)
+    gmd, arena = comp.actor_ids.index("GMD"), 0
+    t = comp.decisions[0].t
+    c_gmd, c_usa = theta_of(comp, "cap_ratio_1945"), theta_of(comp, "cap_usa")
+    state = State.initial(comp, 2)
+    state.alliance[1, :] = False  # path 2: the pact is not in force
+    p = prevail_share(comp, comp.theta(), state, gmd, arena, t)
+    assert p is not None and p.shape == (2,)
+    assert p[0] == pytest.approx((c_gmd + c_usa) / (c_gmd + c_usa + 1))
+    assert p[1] == pytest.approx(c_gmd / (c_gmd + c_usa + 1))
+    # alone it is the actor's own contest share, as before
+    from realpolitik.model.features import arena_actors, class_log_capability
+
+    L, _ = class_log_capability(comp, comp.theta(), state, arena, t, True)
+    own = class_shares(L, comp.arenas[arena].decisiveness.of(comp.theta()))
+    assert p[1] == pytest.approx(own[0, list(arena_actors(comp, arena)).index(gmd)])
+    # an actor without a capability series in the arena has no share
+    assert prevail_share(comp, comp.theta(), state, comp.actor_ids.index("USSR"), arena, t) is None

@@ -12,6 +12,8 @@ The top-level API, for notebooks (as `import statsmodels.api as sm`)::
     rp.tables(case)["decisions"]           # the case as tidy frames
     rp.sensitivity(case, base_samples=64, draws=32).matters()
     rp.evaluate(case)                      # out-of-sample evaluation
+    rp.fit_pooled(["east-asia-1945", "sino-soviet-split"], same=["CCP=PRC"]).to_frame()
+    rp.cross_case().to_frame()             # USSR, PRC, USA in every built-in case, pooled
 
 Each name is the function or class itself (`rp.fit is realpolitik.estimation.api.fit`), imported
 on first use so that `import realpolitik` stays light. Packages: data in
@@ -28,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from realpolitik.estimation.api import fit
+    from realpolitik.estimation.api import fit, fit_pooled
+    from realpolitik.estimation.crosscase import CrossCaseFit, cross_case
     from realpolitik.estimation.evaluation import evaluate
+    from realpolitik.estimation.pooled import PooledFit
     from realpolitik.estimation.results import FitResults
     from realpolitik.scenario.loader import load_case
     from realpolitik.scenario.tables import tables
@@ -41,6 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
 _EXPORTS: dict[str, str] = {
     "load_case": "realpolitik.scenario.loader:load_case",
     "fit": "realpolitik.estimation.api:fit",
+    "fit_pooled": "realpolitik.estimation.api:fit_pooled",
+    "cross_case": "realpolitik.estimation.crosscase:cross_case",
+    "PooledFit": "realpolitik.estimation.pooled:PooledFit",
+    "CrossCaseFit": "realpolitik.estimation.crosscase:CrossCaseFit",
     "simulate": "realpolitik.simulation.api:simulate",
     "counterfactual": "realpolitik.simulation.api:counterfactual",
     "World": "realpolitik.simulation.api:World",
@@ -56,6 +64,10 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "load_case",
     "fit",
+    "fit_pooled",
+    "cross_case",
+    "PooledFit",
+    "CrossCaseFit",
     "simulate",
     "counterfactual",
     "World",

@@ -236,7 +236,11 @@ def mcmc_steps_option(name: str, text: str) -> Callable[[F], F]:
 )
 @click.option("--no-compare", is_flag=True, help="Skip the model comparison.")
 @seed_option("Seed for draws and MCMC.")
-@mcmc_steps_option("--steps", "MCMC steps per chain (bayes); half are burn-in.")
+@mcmc_steps_option(
+    "--steps",
+    "MCMC steps per chain (bayes); half are burn-in. With several cases (pooled): the first "
+    "run, doubled until it converges (at most 12,000).",
+)
 @click.option(
     "--assume",
     multiple=True,
@@ -247,7 +251,8 @@ def mcmc_steps_option(name: str, text: str) -> Callable[[F], F]:
     "--checks",
     choices=["all", "fast", "none"],
     help="Robustness checks behind each verdict: all (with the Bayesian fit and its prior "
-    "refits), fast (without them), none.",
+    "refits), fast (without them), none. Pooled: all (prior refits and leaving out each "
+    "case), fast (prior refits), none.",
 )
 @mcmc_steps_option("--check-steps", "MCMC steps per chain for each Bayesian check fit.")
 @click.option(
@@ -323,8 +328,10 @@ def fit(
             steps=steps,
             actor=actor,
             assume=assume,
-            as_json=as_json or fmt == "json",
-            csv=out or csv_alias,
+            fmt=fmt,
+            as_json=as_json,
+            out=out or csv_alias,
+            checks=checks,
         )
         return
     if same:

@@ -18,6 +18,17 @@ from realpolitik.commands.common import (
 from realpolitik.commands.simulate import store_arg, store_options
 
 
+def pooled_option(fn):
+    """`--pooled/--no-pooled`: the cross-case section's pooled fit (built-in cases)."""
+    return click.option(
+        "--pooled/--no-pooled",
+        default=None,
+        help="Cross-case section (built-in cases): --pooled fits the pooled model across the "
+        "five cases with its checks when the run store does not hold it (minutes); "
+        "--no-pooled leaves it out; default: shown when stored.",
+    )(fn)
+
+
 @click.command()
 @click.argument("case_ref", metavar="[CASE|PATH]", default=DEFAULT_CASE)
 @click.option(
@@ -54,6 +65,7 @@ from realpolitik.commands.simulate import store_arg, store_options
     help="The actor made ideological in the headline counterfactual.",
 )
 @store_options
+@pooled_option
 def report(
     case_ref: str,
     out: str,
@@ -67,6 +79,7 @@ def report(
     headline_actor: str,
     store: str | None,
     no_store: bool,
+    pooled: bool | None,
 ) -> None:
     """Write a self-contained HTML report of a case (works offline) and print its path."""
     from realpolitik.estimation.api import as_compiled
@@ -86,6 +99,7 @@ def report(
         headline_actor=headline_actor,
         progress=progress_enabled(),
         store=store_arg(store, no_store),
+        pooled=pooled,
     )
     click.echo(str(path.resolve()))
 

@@ -32,6 +32,7 @@ from realpolitik.commands.common import (
 from realpolitik.commands.fit import print_fit
 from realpolitik.commands.output import Output, format_option
 from realpolitik.commands.progress import step
+from realpolitik.commands.report import pooled_option
 from realpolitik.commands.simulate import print_counterfactual, store_arg, store_options
 
 
@@ -60,6 +61,7 @@ from realpolitik.commands.simulate import print_counterfactual, store_arg, store
 @click.option(
     "--png", is_flag=True, help="Also write the report's figures as PNG (slower; SVG always)."
 )
+@pooled_option
 def run(
     case_ref: str,
     n: int,
@@ -73,6 +75,7 @@ def run(
     fmt: str,
     as_json: bool,
     png: bool,
+    pooled: bool | None,
 ) -> None:
     """Fit, score, ask the headline what-if, and write the report."""
     from realpolitik.commands.fit import print_diagnostics
@@ -94,6 +97,12 @@ def run(
         print_fit(mle, predictions, o)
     # the Bayesian fit runs in a forked process (or comes from the store) meanwhile
     bayes_job = _Bayes(comp, seed, st) if bayes else None
+    cross_job = None
+    if not no_report:
+        from realpolitik.reports.html import cross_case_applies
+
+        if cross_case_applies(comp):
+            cross_job = _CrossCase(seed, st, pooled)
     fid = fidelity(comp, n=n, seed=seed, store=st, progress=progress)
     cf = None
     world = None
@@ -121,6 +130,11 @@ def run(
             if not o.is_json:
                 o.table(vf, title="hierarchical Bayes: posterior P(interest outweighs ideology)")
                 print_diagnostics(posterior, o)
+    if inputs is not None:
+        inputs.cross_case = None
+        if cross_job is not None:
+            with step("one actor across the built-in cases"):
+                inputs.cross_case = cross_job.result()
     if not o.is_json:
         o.table(fid, title=f"fidelity to the record ({n:,} paths per agent, seed {seed})")
         if cf is not None and world is not None:
@@ -140,6 +154,7 @@ def run(
             progress=progress,
             store=st,
             figure_formats=("svg", "png") if png else ("svg",),
+            pooled=pooled,
         )
         o.note(f"report: {path.resolve()}")
     if o.is_json:
@@ -187,6 +202,29 @@ def _fit_ml(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:
     return value
 
 
+class _Forked:
+    """fn(*args) in a forked process, started now (its work uses the other core while this
+    process goes on); where the platform cannot fork, run here when the result is asked for."""
+
+    def __init__(self, fn: Any, *args: Any):
+        self.fn, self.args = fn, args
+        self.pool = self.future = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(fn, *args)
+
+    def result(self) -> Any:
+        if self.future is None:
+            return self.fn(*self.args)
+        try:
+            return self.future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+
+
 class _Bayes:
     """The hierarchical Bayesian fit: from the run store when this case, seed and code were
     fitted before; else in a forked process (its chains use the other core while this process
@@ -198,29 +236,17 @@ class _Bayes:
         self.comp, self.seed, self.store = comp, seed, store
         self.spec = _case_spec(comp, seed, "bayes")
         self.found, self.value = lookup(store, "fit-bayes", self.spec, {"comp": comp})
-        self.future = None
-        self.pool = None
-        if not self.found and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(_fit_bayes_child, comp, seed)
+        self.child = None if self.found else _Forked(_fit_bayes_child, comp, seed)
 
     def result(self) -> Any:
         from realpolitik.cache import decode, save
 
         if self.found:
             return self.value
-        if self.future is None:
-            value = _fit_bayes(self.comp, self.seed)
-        else:
-            try:
-                form, got = self.future.result()
-            finally:
-                if self.pool is not None:
-                    self.pool.shutdown()
-            # the child's result refers to its own copy of the case: rebuilt around this one
-            value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
+        assert self.child is not None
+        form, got = self.child.result()
+        # the child's result refers to its own copy of the case: rebuilt around this one
+        value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
         save(self.store, "fit-bayes", self.spec, value, {"comp": self.comp})
         return value
 
@@ -241,6 +267,54 @@ def _fit_bayes_child(comp: Any, seed: int) -> tuple[str, Any]:
         return "json", json.dumps(encode(value, {id(comp): "comp"}))
     except (TypeError, ValueError):
         return "object", value
+
+
+class _CrossCase:
+    """The report's cross-case section (estimation/crosscase.py): the single-case fits of the
+    five built-in cases and, when stored or asked for (`--pooled`), the pooled fit. What the
+    run store holds is taken from it; the rest is computed in a forked process while this one
+    simulates (falling back to this process where the platform cannot fork) and then stored
+    by this process (one writer to the store at a time)."""
+
+    def __init__(self, seed: int, store: Any, pooled: bool | None):
+        from realpolitik.cache import lookup
+        from realpolitik.estimation import crosscase as cc
+
+        self.seed, self.store, self.pooled = seed, store, pooled
+        self.comps = cc.compile_cases(cc.CASES)
+        self.spec = cc.single_spec(self.comps, cc.SAME, cc.ACTORS, seed)
+        found, self.single = lookup(store, "cross-case-ml", self.spec)
+        self.summary = None
+        if pooled is not False:
+            self.summary = cc.stored_pooled(store, self.comps, cc.SAME, seed)
+        self.need = (not found, pooled is True and self.summary is None)
+        self.child = (
+            _Forked(_cross_case_child, self.comps, seed, self.need) if any(self.need) else None
+        )
+
+    def result(self) -> Any:
+        from realpolitik.cache import save
+        from realpolitik.estimation import crosscase as cc
+
+        if self.child is not None:
+            single, summary = self.child.result()
+            if self.need[0]:
+                self.single = single
+                save(self.store, "cross-case-ml", self.spec, single)
+            if self.need[1]:
+                self.summary = summary
+                cc.save_pooled(self.store, self.comps, summary, cc.SAME)
+        return cc.CrossCaseFit(
+            [c.case.id for c in self.comps], list(cc.ACTORS), self.single, self.summary
+        )
+
+
+def _cross_case_child(comps: Any, seed: int, need: tuple[bool, bool]) -> tuple[Any, Any]:
+    from realpolitik.estimation import crosscase as cc
+
+    single = cc.single_rows(comps, cc.SAME, cc.ACTORS, seed) if need[0] else None
+    summary = cc.pooled_summary(comps, cc.SAME, seed=seed) if need[1] else None
+    return single, summary
 
 
 def _report_parts(inputs: Any, comp: Any, n: int, seed: int, store: Any) -> None:

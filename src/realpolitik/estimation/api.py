@@ -305,3 +305,39 @@ def _from_bayes(
     res.settings["acceptance"] = bf.acceptance
     res.settings["loglik_at"] = "posterior mean"
     return res, bf
+
+
+def fit_pooled(
+    cases: list[str | Path | Case | Compiled] | tuple[str | Path | Case | Compiled, ...],
+    same: list[str] | list[tuple[str, ...]] | tuple = (),
+    *,
+    model: str = "full",
+    seed: int = 0,
+    steps: int = 3000,
+    checks: str = "all",
+    progress: bool = False,
+):
+    """One actor across cases: the pooled hierarchical model (docs/estimation-pooled.md).
+
+    `same` names actor ids that are one actor, as strings ("CCP=PRC") or tuples; `checks`
+    "all" (prior x0.2 and x2 refits and leaving out each case), "prior" or "none". Returns a
+    `PooledFit`: `.verdicts()` (the verdict of each actor across cases and per case, with the
+    checks that disagree), `.checks`, `.deviations()`, `.to_frame()` (tidy). Same seed, same
+    numbers."""
+    from realpolitik.estimation.pooled import fit_pooled as _fit
+    from realpolitik.estimation.pooled import parse_same, pooled_checks
+
+    if checks not in ("all", "prior", "none"):
+        raise InputError(f"checks: expected all, prior or none, got '{checks}'")
+    groups = parse_same([g if isinstance(g, str) else "=".join(g) for g in same])
+    res = _fit(
+        [as_compiled(c) for c in cases],
+        groups,
+        model=model,
+        seed=seed,
+        steps=steps,
+        progress=progress,
+    )
+    if checks != "none":
+        pooled_checks(res, groups, which=checks, progress=progress)
+    return res

@@ -90,36 +90,24 @@ def fit_bayes(
     progress: bool = False,
     prior_scale: float = 1.0,
 ) -> BayesFit:
-    import emcee
     from arviz_stats.base import array_stats
+
+    from realpolitik.estimation.ensemble import Ensembles
 
     actors = data.actors_present()
     sd = data.within_sd()
     post = Posterior(data, actors, sd, prior_scale)
-    walkers = max(2 * post.dim + 2, 32)
-    walkers += walkers % 2
-    seeds = np.random.SeedSequence(seed).spawn(chains)
+    ens = Ensembles(post, post.dim, seed, chains=chains, n_log_scales=post.K)
+    walkers = ens.walkers
+    ens.run(steps, progress=progress)
     chunks = []
-    acc = []
     taus = []
     for c in range(chains):
-        rng = np.random.default_rng(seeds[c])
-        p0 = rng.normal(0.0, 0.3, size=(walkers, post.dim))
-        p0[:, -post.K :] = rng.normal(-0.5, 0.2, size=(walkers, post.K))
-        sampler = emcee.EnsembleSampler(
-            walkers,
-            post.dim,
-            post,
-            vectorize=True,
-            moves=[(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)],
-        )
-        sampler.random_state = np.random.RandomState(int(rng.integers(2**31 - 1))).get_state()
-        sampler.run_mcmc(p0, steps, progress=progress)
-        full = sampler.get_chain(discard=burn)  # (steps, walkers, dim), unthinned
+        full = ens.chain(c, discard=burn)  # (steps, walkers, dim), unthinned
         taus.append(_autocorr_time(post, full))
         chain = full[::thin]  # (draws, walkers, dim)
         chunks.append(np.swapaxes(chain, 0, 1))
-        acc.append(float(np.mean(sampler.acceptance_fraction)))
+    acc = ens.acceptance()
     samples = np.concatenate(chunks, axis=0)  # (chains*walkers, draws, dim)
     flat = samples.reshape(-1, post.dim)
     w, mu, tau, _ = post.unpack(flat)

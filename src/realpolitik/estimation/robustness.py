@@ -252,18 +252,20 @@ def nonnested_rows(tests: pd.DataFrame) -> list[dict[str, object]]:
 
 
 # ---- the rule ---------------------------------------------------------------------------------
-def final_verdict(checks: pd.DataFrame, status: str) -> tuple[str, str, str]:
-    """(verdict, failed checks, checks not run) for one actor's rows of the check table."""
+def final_verdict(checks: pd.DataFrame, status: str, primary: str = "mle") -> tuple[str, str, str]:
+    """(verdict, failed checks, checks not run) for one actor's rows of the check table; the
+    direction to agree on is that of the `primary` check when it gives one (the maximum
+    likelihood fit of one case; the pooled fit across cases), else the most common one."""
     if status == "unidentified":
         return UNIDENTIFIED, "", ""
     ran = checks[checks["verdict"] != NOT_RUN]
     not_run = ", ".join(checks.loc[checks["verdict"] == NOT_RUN, "check"])
     if ran.empty:
         return UNDECIDED, "", not_run
-    primary = ran.loc[ran["check"] == "mle", "verdict"]
+    first = ran.loc[ran["check"] == primary, "verdict"]
     verdicts = ran["verdict"].tolist()
-    if len(primary) and primary.iloc[0] in DIRECTIONS:
-        target = primary.iloc[0]
+    if len(first) and first.iloc[0] in DIRECTIONS:
+        target = first.iloc[0]
     else:
         dirs = [v for v in verdicts if v in DIRECTIONS]
         target = Counter(dirs).most_common(1)[0][0] if dirs else None

@@ -294,8 +294,12 @@ def compile_case(case: Case) -> Compiled:
     for key, spec in catalogue.items():
         members = np.zeros(len(actor_ids), dtype=bool)
         members[[act[m] for m in spec.members]] = True
-        initially = key in {a.id for a in case.alliances} and (
-            spec.since is None or spec.since <= case.span.start
+        # a declared treaty is in force from the start only when its `from` is at or before
+        # the span's start; without `from`, only an `alliance` effect naming its id makes it
+        initially = (
+            key in {a.id for a in case.alliances}
+            and spec.since is not None
+            and spec.since <= case.span.start
         )
         alliances.append(CAlliance(key, members, frozenset(spec.types), initially))
 

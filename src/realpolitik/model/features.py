@@ -5,7 +5,9 @@ ideology  I = mean A(d, favoured) - mean A(d, opposed),  A(d, a) = 1 - 2 |x_d - 
 stakes    S = d's valuations of stakes gained (not already held, unless recurring)
               - stakes given up (only those d holds)
 prevail   P = p(favoured coalition) - p(opposed coalition), p from a contest-success function
-              on the sides' pooled capabilities (members and their defence/offence allies)
+              on the sides' pooled capabilities (members and their defence/offence allies);
+              a `prevails` outcome compares the actor's coalition share with its threshold
+              (`prevail_share`)
 risk      R = risk level x (1 - hostility(d, rival))
 security  Sec = security level - the price of breaching an alliance with an opposed actor
 """
@@ -167,6 +169,53 @@ def _class_coalition_shares(
         None if alliance is None else (alliance.shape, alliance.tobytes()),
     )
     return _SHARES.get(comp, key, lambda: coalition_shares(comp, cap, m, side_f, side_g, alliance))
+
+
+def prevail_share(
+    comp: Compiled,
+    theta: np.ndarray,
+    state: State,
+    actor: int,
+    arena: int,
+    t: float,
+    record: bool = False,
+) -> np.ndarray | None:
+    """The contest share of `actor`'s coalition in `arena` at t, the number a `prevails`
+    outcome compares with its threshold (docs/model.md, "Outcomes"): the actor and the actors
+    sharing a defence or offence alliance in force with it on the path pool their
+    capabilities, as an option's side does (`coalition_shares`), and every other actor in the
+    case with a capability contests alone:
+        p = C_F^m / (C_F^m + sum_other C_b^m),   C_F = C_actor + sum_allies C_b.
+    One value per path (per theta row in record mode); None when the actor has no capability
+    series in the arena; nan where it has no figure yet."""
+    cols = arena_actors(comp, arena)
+    if actor not in cols:
+        return None
+    L, labels = class_log_capability(comp, theta, state, arena, t, record)
+    rows = state.rows if labels is not None else L.shape[0]
+    Lp = L if labels is None else L[labels]
+    logc = np.full((rows, comp.n_actors), np.nan)
+    logc[:, cols] = Lp
+    logc[:, ~comp.present(t)] = np.nan  # actors outside the case do not contest
+    side = np.zeros((rows, comp.n_actors), dtype=bool)
+    side[:, actor] = True
+    if comp.alliances:
+        M = comp.alliance_members()
+        on = state.alliance & comp.alliance_typed(("defence", "offence"))
+        mine = M[:, actor]
+        if (on[:, mine]).any():
+            side |= (on[:, mine].astype(float) @ M[mine].astype(float)) > 0
+    have = ~np.isnan(logc)
+    m = comp.arenas[arena].decisiveness.of(theta)
+    mm = np.broadcast_to(m, (rows,)) if m.shape[0] != rows else m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cap = np.where(have, np.exp(np.where(have, logc, 0.0)), 0.0)
+        z_side = mm * np.log((cap * side).sum(axis=1))
+        z = mm[:, None] * np.where(have & ~side, logc, -np.inf)
+        top = np.maximum(z_side, z.max(axis=1))
+        num = np.exp(z_side - top)
+        p = num / (num + np.exp(z - top[:, None]).sum(axis=1))
+    return np.where(have[:, actor], p, np.nan)
 
 
 def contest_shares(cap: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -60,6 +60,7 @@ class ReportInputs:
     alliances: Any = MISSING  # AllianceFit
     alliance_edges: Any = MISSING  # {era label: edges frame}
     alliance_regimes: Any = MISSING  # {"networks": decade_networks(), "distance": frame}
+    cross_case: Any = MISSING  # CrossCaseFit (estimation/crosscase.py), built-in cases only
     headline_actor: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -178,6 +179,7 @@ class _Run:
     bayes: bool = True
     headline_actor: str | None = None
     store: Any = None
+    pooled: bool | None = None  # the cross-case pooled fit: True computes it, None: stored only
 
 
 def _case_arg(case_ref: Any, loaded: LoadedCase | None) -> str:
@@ -274,7 +276,27 @@ def complete(
                 out.notes.append(f"Sensitivity analysis not shown: {exc}")
     if out.alliances is MISSING or out.alliance_edges is MISSING or out.alliance_regimes is MISSING:
         _alliances(out, run, alliances)
+    if out.cross_case is MISSING:
+        out.cross_case = None
+        if cross_case_applies(comp):
+            from realpolitik.estimation.crosscase import cross_case
+
+            run.say("one actor across the built-in cases")
+            out.cross_case = cross_case(seed=run.seed, pooled=run.pooled, store=run.store)
     return out
+
+
+def cross_case_applies(comp: Any) -> bool:
+    """The cross-case section belongs to the reports of the built-in cases it pools (the
+    case as packaged, not an edited copy under the same id)."""
+    from realpolitik.estimation.crosscase import CASES
+    from realpolitik.simulation.chunked import case_hash
+
+    if comp.case.id not in CASES:
+        return False
+    from realpolitik.estimation.api import as_compiled
+
+    return case_hash(as_compiled(comp.case.id)) == case_hash(comp)
 
 
 def alliance_data_ready(data_dir: str | None) -> bool:
@@ -908,6 +930,8 @@ def report_command(run: _Run) -> list[Any]:
         parts += ["--sensitivity-draws", run.sensitivity_draws]
     if not run.bayes:
         parts.append("--no-bayes")
+    if run.pooled is not None:
+        parts.append("--pooled" if run.pooled else "--no-pooled")
     if run.headline_actor and run.headline_actor != "USSR":
         parts += ["--headline-actor", run.headline_actor]
     if run.data_dir:
@@ -975,6 +999,7 @@ def write_report(
     progress: bool = False,
     store: Any = None,
     figure_formats: Sequence[str] | None = None,
+    pooled: bool | None = None,
 ) -> Path:
     """Write OUT_DIR/report.html (self-contained) and OUT_DIR/figures/*.png|svg; return the
     HTML's path.
@@ -985,9 +1010,12 @@ def write_report(
     alliance study when its data directory holds every dataset (False: never, True: always).
     `figure_formats` picks the files written per figure (default SVG, PDF and PNG; the SVG is
     always written, the page inlines it); `store` is the run store for the simulations.
+    `pooled`: the cross-case section's pooled fit (built-in cases only): None shows it when the
+    run store holds it, True computes it when it does not (minutes), False leaves it out.
     """
     from realpolitik.errors import InputError
     from realpolitik.estimation.api import as_compiled
+    from realpolitik.reports.cross_case_section import cross_case_section
     from realpolitik.reports.evaluation_section import evaluation_section
 
     if n < 1:
@@ -1024,6 +1052,7 @@ def write_report(
         str(data_dir) if data_dir else None,
         say,
         store=store,
+        pooled=pooled,
     )
     res = complete(inputs or ReportInputs(), comp, run, include_bayes, alliances, headline_actor)
     run.bayes = given(res.bayes) or (include_bayes and (inputs is None or inputs.bayes is MISSING))
@@ -1045,6 +1074,7 @@ def write_report(
         _counterfactual_section(case, res, figs, run),
         _sensitivity_section(case, res, figs, run),
         _alliance_section(res, figs, run),
+        cross_case_section(res.cross_case, figs, run),
         _assumptions_section(case, run),
         _sources_section(case),
     ]

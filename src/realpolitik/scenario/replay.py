@@ -138,7 +138,9 @@ def record_states(case: Case) -> dict[str, RecordState]:
     state = RecordState({s.id: s.holder for s in case.stakes}, set(), {})
     steps: list[tuple[dt.date, int, int, str, object]] = []
     for a in case.alliances:
-        if a.since is None or a.since <= case.span.start:
+        if a.since is None:
+            pass  # made only by an `alliance` effect naming its id
+        elif a.since <= case.span.start:
             state.active.add(a.id)
         else:
             steps.append((a.since, 0, -1, "start", a.id))
