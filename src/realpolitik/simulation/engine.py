@@ -21,6 +21,7 @@ from realpolitik.model.features import (
     class_shares,
     option_base,
     option_features,
+    prevail_share,
     record_capability,
     utility_columns,
 )
@@ -111,6 +112,15 @@ def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> n
             held = state.holder[:, r.stake] == r.a
         ok &= held != r.negate
     return ok
+
+
+def _may_have_allies(comp: Compiled, actor: int) -> bool:
+    """Does any defence or offence alliance of the case name `actor`? (If not, its coalition
+    is itself on every path and the per-class share is its coalition's share.)"""
+    if not comp.alliances:
+        return False
+    M = comp.alliance_members()
+    return bool((M[:, actor] & comp.alliance_typed(("defence", "offence"))).any())
 
 
 def _weights(cols: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -279,7 +289,14 @@ def run(
         else:
             o = comp.outcomes[step.index]
             i = step.index
-            if o.kind == "prevails":
+            if o.kind == "prevails" and _may_have_allies(comp, o.actor):
+                # the coalition's share: allies in force pool capabilities (per path)
+                p = prevail_share(comp, theta, state, o.actor, o.arena, o.t, record)
+                if p is not None:
+                    p = np.nan_to_num(np.broadcast_to(p, (state.rows,)))
+                    shares_at[i] = p
+                    outcomes[i] = p >= o.threshold.of(theta)
+            elif o.kind == "prevails":  # no defence or offence treaty names the actor
                 L, labels = class_log_capability(comp, theta, state, o.arena, o.t, record)
                 where = list(arena_actors(comp, o.arena))
                 if o.actor in where:
