@@ -113,9 +113,33 @@ class DaskBackend(Backend):
         from dask.distributed import as_completed
 
         items = list(items)
-        futures = {self.client.submit(fn, item, pure=False): item for item in items}
+        sent = self._scatter_shared(items)
+        futures = {
+            self.client.submit(fn, s, pure=False): item for s, item in zip(sent, items, strict=True)
+        }
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
+
+    def _scatter_shared(self, items: list[Any]) -> list[Any]:
+        """Items are argument tuples; an argument that is the same object in every item (the
+        compiled case, the weights) is sent to every worker once, not once per chunk, and each
+        worker's tasks then share that one copy (with what the engine keeps per case)."""
+        if len(items) < 2 or not all(isinstance(it, tuple) for it in items):
+            return items
+        width = len(items[0])
+        shared = [
+            i
+            for i in range(width)
+            if all(len(it) == width and it[i] is items[0][i] for it in items)
+            and not isinstance(items[0][i], int | float | str | bool | type(None))
+        ]
+        if not shared:
+            return items
+        # (a one-element list, so that a tuple or dict is sent as one object, not its parts)
+        sent = {
+            i: self.client.scatter([items[0][i]], broadcast=True, hash=False)[0] for i in shared
+        }
+        return [tuple(sent.get(i, x) for i, x in enumerate(it)) for it in items]
 
     def close(self) -> None:
         self.client.close()
