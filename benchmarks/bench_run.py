@@ -114,12 +114,22 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 shutil.rmtree(base / f"cache-{i}", ignore_errors=True)
             rows.append(row("run, first (empty store and cache)", first))
             rows.append(row("run, second", second))
-    print(f"{'what':38} {'wall s (median [range])':>26} {'CPU s':>7} {'load':>10}  goal")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="realpolitik as a user starts it (fresh processes)")
+    for col in ("what", "wall s, median [range]", "CPU s", "load", "goal"):
+        table.add_column(col)
     for r in rows:
         lo, hi = r["wall_range"]
-        wall = f"{r['wall_s']:.2f} [{lo:.2f}-{hi:.2f}]"
-        load = f"{r['load'][0]:.1f}-{r['load'][1]:.1f}"
-        print(f"{r['what']:38} {wall:>26} {r['cpu_s']:7.2f} {load:>10}  {r['goal']}")
+        table.add_row(
+            r["what"],
+            f"{r['wall_s']:.2f} [{lo:.2f}-{hi:.2f}]",
+            f"{r['cpu_s']:.2f}",
+            f"{r['load'][0]:.1f}-{r['load'][1]:.1f}",
+            r["goal"],
+        )
+    Console(width=140).print(table)
     print(f"cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
     return rows
 
