@@ -592,3 +592,38 @@ def test_prevails_uses_the_coalition_share() -> None:
     assert p[1] == pytest.approx(own[0, list(arena_actors(comp, arena)).index(gmd)])
     # an actor without a capability series in the arena has no share
     assert prevail_share(comp, comp.theta(), state, comp.actor_ids.index("USSR"), arena, t) is None
+
+
+def test_the_engine_scores_prevails_with_the_coalition_share() -> None:
+    """In simulation, a `prevails` outcome compares the coalition's share with its threshold:
+    with the US-GMD pact in force the GMD's share counts the US capability; with the pact
+    ended on some paths (a test edit of the state) those paths count the GMD alone."""
+    from realpolitik.simulation.engine import run
+
+    text = edit(TEMPLATE, "\nstakes:\n", "\n" + USA_CAPABILITY.rstrip("\n") + "\n\nstakes:\n")
+    text = add_assumption(text, CAP_USA.rstrip("\n"))
+    text = add_assumption(
+        text,
+        '  - {id: win_at, value: 0.77, range: [0.5, 0.9], rationale: "Test threshold."}',
+    )
+    text = edit(text, "\ndecisions:\n", in_force(ALLIANCE_USA_GMD) + "\ndecisions:\n")
+    outcome = f"""  - id: gmd_prevails
+    label: The GMD prevails (test)
+    kind: prevails
+    actor: GMD
+    arena: civil_war
+    date: 1945-03-01
+    threshold: {{assumption: win_at}}
+    observed: true
+    cite: {CITE}
+"""
+    text = edit(text, "\noutcomes:\n", "\noutcomes:\n" + outcome)
+    comp = compiled(text)
+    k = [o.id for o in comp.case.outcomes].index("gmd_prevails")
+    c_gmd, c_usa = theta_of(comp, "cap_ratio_1945"), theta_of(comp, "cap_usa")
+    together = (c_gmd + c_usa) / (c_gmd + c_usa + 1)  # 0.78 at the defaults: over 0.77
+    path = run(comp, comp.theta(), record=True)
+    assert path.shares[0, k] == pytest.approx(together)
+    assert bool(path.outcomes[0, k])
+    alone = c_gmd / (c_gmd + c_usa + 1)  # its own share, the pre-coalition rule: 0.67
+    assert alone < 0.77 < together  # so the outcome turns on the coalition rule

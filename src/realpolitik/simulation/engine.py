@@ -114,13 +114,14 @@ def arises(comp: Compiled, d: CDecision, state: State, choices: np.ndarray) -> n
     return ok
 
 
-def _may_have_allies(comp: Compiled, actor: int) -> bool:
-    """Does any defence or offence alliance of the case name `actor`? (If not, its coalition
-    is itself on every path and the per-class share is its coalition's share.)"""
+def _allies_in_force(comp: Compiled, state: State, actor: int) -> bool:
+    """Is a defence or offence alliance naming `actor` in force on some path? (If not, its
+    coalition is itself on every path and the per-class share is its coalition's share.)"""
     if not comp.alliances:
         return False
     M = comp.alliance_members()
-    return bool((M[:, actor] & comp.alliance_typed(("defence", "offence"))).any())
+    mine = M[:, actor] & comp.alliance_typed(("defence", "offence"))
+    return bool(mine.any() and state.alliance[:, mine].any())
 
 
 def _weights(cols: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -289,14 +290,14 @@ def run(
         else:
             o = comp.outcomes[step.index]
             i = step.index
-            if o.kind == "prevails" and _may_have_allies(comp, o.actor):
+            if o.kind == "prevails" and _allies_in_force(comp, state, o.actor):
                 # the coalition's share: allies in force pool capabilities (per path)
                 p = prevail_share(comp, theta, state, o.actor, o.arena, o.t, record)
                 if p is not None:
                     p = np.nan_to_num(np.broadcast_to(p, (state.rows,)))
                     shares_at[i] = p
                     outcomes[i] = p >= o.threshold.of(theta)
-            elif o.kind == "prevails":  # no defence or offence treaty names the actor
+            elif o.kind == "prevails":  # no ally in force on any path: the per-class share
                 L, labels = class_log_capability(comp, theta, state, o.arena, o.t, record)
                 where = list(arena_actors(comp, o.arena))
                 if o.actor in where:
