@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli_run import run_cli as cli
 from realpolitik.cli import main as cli_main
 from realpolitik.estimation import crosscase as cc
 from realpolitik.estimation import robustness as rb
@@ -136,16 +137,6 @@ def test_two_cases_cannot_leave_one_out(three) -> None:
 
 
 # ---- the command's formats ----------------------------------------------------------------------
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_the_pooled_command_honours_format_and_out(
