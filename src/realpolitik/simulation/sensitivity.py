@@ -33,6 +33,40 @@ ROWS_PER_CHUNK = 20_000
 MIN_SD = 0.005  # an output steadier than this is constant for practical purposes
 
 
+# evaluations above which the per-output analyses run on the backend, one task per output
+# (SALib's bootstrap takes about 2 s per output at 176,128 evaluations: serial, it would be a
+# quarter of a large run's time on 2 workers); below it, forking costs more than it saves
+PARALLEL_ANALYSIS = 50_000
+
+
+def _analyse(args: tuple[Any, ...]) -> Any:
+    """SALib's first- and total-order indices of one output, with bootstrap intervals."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    problem, _name, Y, seed = args
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sobol_analyze.analyze(
+            problem, Y, calc_second_order=False, num_resamples=200, seed=seed
+        )
+    return {k: np.asarray(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+
+
+def _analyse_all(
+    problem: dict[str, Any], outputs: dict[str, np.ndarray], seed: int, ex: Execution
+) -> dict[str, Any]:
+    """Every output's indices, one task per output on the backend for a large run (the same
+    numbers wherever they are computed: each analysis is seeded alike)."""
+    items = [(problem, name, Y, seed) for name, Y in outputs.items()]
+    big = bool(items) and len(next(iter(outputs.values()))) >= PARALLEL_ANALYSIS
+    if not big or len(items) < 2:
+        return {item[1]: _analyse(item) for item in items}
+    from realpolitik.simulation.backends import make_backend
+
+    with make_backend(ex.backend, ex.workers, ex.scheduler) as be:
+        return {args[1]: res for args, res in be.map(_analyse, items)}
+
+
 @dataclass(repr=False)
 class SensitivityResult:
     case_id: str
@@ -185,7 +219,6 @@ def sensitivity(
         `indices` (S1, ST with intervals per output and assumption), `verdict_share`,
         `matters()`, `summary()`.
     """
-    from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
     from realpolitik.simulation.api import fitted_weights
@@ -245,6 +278,7 @@ def sensitivity(
         columns[f"outcome:{o.id}"] = outs[:, j]
     rows = []
     notes = []
+    varied = {}
     for name, Y in columns.items():
         if np.std(Y) < MIN_SD:
             notes.append(
@@ -252,11 +286,10 @@ def sensitivity(
                 f"sd {np.std(Y):.2g} < {MIN_SD}); no indices computed"
             )
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sobol_analyze.analyze(
-                problem, Y, calc_second_order=False, num_resamples=200, seed=seed
-            )
+        varied[name] = Y
+    analysed = _analyse_all(problem, varied, seed, Execution(backend, workers, scheduler))
+    for name in varied:
+        res = analysed[name]
         for k, assumption in enumerate(problem["names"]):
             rows.append(
                 {
