@@ -54,6 +54,23 @@ def code_hash(package: str) -> str:
     return h.hexdigest()[:16]
 
 
+# the packages whose source determines a fit of a case (and, with "simulation", a run's results)
+FIT_CODE = ("estimation", "model", "scenario")
+
+
+def code_hashes(packages: tuple[str, ...] = FIT_CODE) -> dict[str, str]:
+    """`code_hash` of each package: the part of a cache key that says which code computed it."""
+    return {p: code_hash(p) for p in packages}
+
+
+def case_spec(comp: Any, packages: tuple[str, ...] = FIT_CODE, **extra: Any) -> dict[str, Any]:
+    """A cache key's spec for a result computed from one case: the case's hash, the code that
+    computes it (`packages`) and whatever else determines it (`extra`: seed, model, ...)."""
+    from realpolitik.simulation.chunked import case_hash
+
+    return {"case": case_hash(comp), **extra, "code": code_hashes(packages)}
+
+
 def file_hash(path: Path) -> str:
     """SHA-256 of a file ('missing' when there is none)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"

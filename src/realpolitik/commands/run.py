@@ -174,15 +174,9 @@ def run(
 
 def _case_spec(comp: Any, seed: int, method: str) -> dict[str, Any]:
     """What determines a fit of this case: its hash, the seed, the method and the code."""
-    from realpolitik.cache import code_hash
-    from realpolitik.simulation.chunked import case_hash
+    from realpolitik.cache import FIT_CODE, case_spec
 
-    return {
-        "case": case_hash(comp),
-        "seed": seed,
-        "method": method,
-        "code": {p: code_hash(p) for p in ("estimation", "model", "simulation", "scenario")},
-    }
+    return case_spec(comp, (*FIT_CODE, "simulation"), seed=seed, method=method)
 
 
 def _fit_ml(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:

@@ -116,9 +116,9 @@ def compile_cases(cases: tuple[str, ...] | list[Any]) -> list[Compiled]:
 
 
 def _code() -> dict[str, str]:
-    from realpolitik.cache import code_hash
+    from realpolitik.cache import code_hashes
 
-    return {p: code_hash(p) for p in ("estimation", "model", "scenario")}
+    return code_hashes()
 
 
 def single_spec(comps: list[Compiled], same, actors, seed: int) -> dict[str, Any]:

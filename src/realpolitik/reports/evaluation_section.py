@@ -66,14 +66,9 @@ def evaluation_section(comp: Any, figs: Any, run: Any) -> Any:
     if store in (None, False):
         ev = evaluate(comp, rolling=True)
     else:  # kept in the run store, keyed by the case and the estimation code
-        from realpolitik.cache import cached, code_hash
-        from realpolitik.simulation.chunked import case_hash
+        from realpolitik.cache import cached, case_spec
 
-        spec = {
-            "case": case_hash(comp),
-            "scheme": "rolling",
-            "code": {p: code_hash(p) for p in ("estimation", "model", "scenario")},
-        }
+        spec = case_spec(comp, scheme="rolling")
         ev, _ = cached(store, "evaluation", spec, lambda: evaluate(comp, rolling=True))
     overall = ev.overall()[
         [

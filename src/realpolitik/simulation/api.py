@@ -179,15 +179,9 @@ def _stored_weights(
 ) -> pd.DataFrame:
     if store in (None, False):
         return _fitted_weights(comp, model, assumptions)
-    from realpolitik.cache import code_hash, lookup, save
-    from realpolitik.simulation.chunked import case_hash
+    from realpolitik.cache import case_spec, lookup, save
 
-    spec = {
-        "case": case_hash(comp),
-        "model": model,
-        "assumptions": sorted((assumptions or {}).items()),
-        "code": {p: code_hash(p) for p in ("estimation", "model", "scenario")},
-    }
+    spec = case_spec(comp, model=model, assumptions=sorted((assumptions or {}).items()))
     found, frame = lookup(store, "fitted-weights", spec)
     if found and isinstance(frame, pd.DataFrame):
         return frame

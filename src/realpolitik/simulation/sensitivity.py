@@ -63,7 +63,10 @@ def _analyse_all(
         return {item[1]: _analyse(item) for item in items}
     from realpolitik.simulation.backends import make_backend
 
-    with make_backend(ex.backend, ex.workers, ex.scheduler) as be:
+    # a running Dask scheduler takes them; without one (the chunks ran on a local cluster that
+    # is closed by now) local processes do, rather than starting a second cluster
+    backend = ex.backend if ex.scheduler else "local"
+    with make_backend(backend, ex.workers, ex.scheduler) as be:
         return {args[1]: res for args, res in be.map(_analyse, items)}
 
 
