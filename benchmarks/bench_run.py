@@ -6,8 +6,9 @@ of this environment), with wall time and the CPU time of the process and its chi
 * `realpolitik --help` (goal: under 0.5 s wall);
 * `realpolitik simulate -n 1000000` of the built-in case, start-up included (goal: under 2 s
   wall on 2 cores), twice: with the fitted weights already in the run store (a user's second
-  simulation: a new seed, so the simulation itself is not stored) and with `--no-store`
-  (the weights fitted in the process, which loads the estimation libraries);
+  simulation: a new seed each time, so no stored simulation is read back; the case comes
+  from the parsed-case cache as it does for a user) and with `--no-store` (the weights
+  fitted in the process, which loads the estimation libraries);
 * `realpolitik run` (goal: under 15 s wall on 2 cores): a first run with an empty run store
   and an empty cache folder (nothing computed before: the Bayesian fit, the alliance study
   and the panel are computed), then a second run with the same store (the fits, the

@@ -297,6 +297,29 @@ def test_dask_backend_matches_local(dask_cluster: str, case: tuple[Compiled, pd.
     assert local.run_key == dask.run_key
 
 
+def test_a_named_scheduler_keeps_its_client_and_what_it_was_sent(
+    dask_cluster: str, case: tuple[Compiled, pd.DataFrame]
+) -> None:
+    """A second run on the same scheduler connects and sends the case no more; what the
+    workers lost is sent again; the numbers are the same each time."""
+    comp, w = case
+    kw = {"n": 4000, "seed": 3, "weights": w, "store": False, "chunk_rows": 1000}
+    first = simulate(comp, backend="dask", scheduler=dask_cluster, **kw)
+    client = backends._CLIENTS[dask_cluster]
+    obj, fut = backends._SCATTERED[(dask_cluster, id(comp))]
+    assert obj is comp
+    second = simulate(comp, backend="dask", scheduler=dask_cluster, **kw)
+    assert backends._CLIENTS[dask_cluster] is client and client.status == "running"
+    assert backends._SCATTERED[(dask_cluster, id(comp))][1].key == fut.key  # not sent again
+    client.cancel([fut])  # the workers no longer have it
+    third = simulate(comp, backend="dask", scheduler=dask_cluster, **kw)
+    assert backends._SCATTERED[(dask_cluster, id(comp))][1].key != fut.key
+    local = simulate(comp, **kw)
+    for res in (first, second, third):
+        pd.testing.assert_frame_equal(res.outcomes, local.outcomes)
+        pd.testing.assert_frame_equal(res.choices, local.choices)
+
+
 def test_worker_count_does_not_change_numbers() -> None:
     comp = mini()
     w = weights_frame(comp, 1.0, 1.0)

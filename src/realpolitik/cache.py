@@ -23,7 +23,6 @@ import importlib
 import io
 import json
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik import __version__
+from realpolitik.codehash import code_hash
 
 T = TypeVar("T")
 
@@ -42,16 +42,6 @@ CREATE TABLE IF NOT EXISTS results (
 """
 # only dataclasses defined in these packages are rebuilt from a stored result
 REBUILDABLE = ("realpolitik.alliances.", "realpolitik.estimation.")
-
-
-def code_hash(package: str) -> str:
-    """SHA-256 of the source of every module of a realpolitik package (e.g. 'alliances')."""
-    h = hashlib.sha256()
-    root = resources.files("realpolitik") / package
-    for name in sorted(p.name for p in root.iterdir() if p.name.endswith(".py")):
-        h.update(name.encode())
-        h.update((root / name).read_bytes())
-    return h.hexdigest()[:16]
 
 
 # the packages whose source determines a fit of a case (and, with "simulation", a run's results)
@@ -82,10 +72,12 @@ def result_key(kind: str, spec: dict[str, Any]) -> str:
 
 
 def _open(store: str | Path | bool) -> Any:
-    from realpolitik.simulation.store import RunStore, default_store_path
+    from realpolitik.simulation.store import RunStore
 
-    db = RunStore(default_store_path() if store is True else store)
-    db.con.execute(SCHEMA)
+    db = RunStore.open(store)
+    if "results" not in db.made:
+        db.con.execute(SCHEMA)
+        db.made.add("results")
     return db
 
 

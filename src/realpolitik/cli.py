@@ -105,3 +105,33 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+
+
+def script() -> None:
+    """The `realpolitik` command: `main()`, then a quick exit. Once the command has finished
+    (its files closed, its output printed) and the exit handlers have run, the process ends
+    without tearing the interpreter down: freeing every module of pandas, pyarrow and DuckDB
+    one by one takes about 0.2 s, a tenth of a 10^6-path simulation. When a thread other than
+    this one is still running, or the command ended in an uncaught exception, Python exits
+    the usual way."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()  # logging, multiprocessing, Dask: what a normal exit would run
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more can be written
+            pass
+    os._exit(code)

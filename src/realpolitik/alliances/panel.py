@@ -26,6 +26,7 @@ import pandas as pd
 
 from realpolitik.alliances import store
 from realpolitik.alliances.eras import era_of
+from realpolitik.userdirs import cache_root
 
 DataDir = str | os.PathLike[str] | None
 ATOP_TYPES = ("atop_defense", "atop_offense", "atop_neutral", "atop_nonagg", "atop_consul")
@@ -639,14 +640,6 @@ def panel_cache_key(
         [PANEL_VERSION, year_from, year_to, bool(directed), list(groups), sums], sort_keys=True
     )
     return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def cache_root() -> Any:
-    """`$XDG_CACHE_HOME/realpolitik` (else ~/.cache/realpolitik): where panels and fits are kept."""
-    from pathlib import Path
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "realpolitik"
 
 
 def _write_arrow(df: pd.DataFrame, path: Any) -> None:

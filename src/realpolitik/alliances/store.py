@@ -40,8 +40,9 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "realpolitik" / "data"
+    from realpolitik.userdirs import cache_root
+
+    return cache_root() / "data"
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any]:

@@ -76,11 +76,12 @@ STEPS = Bounded(20, limits.MAX_STEPS)
 
 
 def store_checked(ctx: Any, param: Any, value: str | None) -> str | None:
-    """--store: open the run store once before any work, so a wrong file fails at once."""
+    """--store: open the run store before any work, so a wrong file fails at once, and keep
+    that one connection for the whole command (`held_open`)."""
     if value:
-        from realpolitik.simulation.store import RunStore
+        from realpolitik.simulation.store import held_open
 
-        RunStore(value).close()
+        ctx.with_resource(held_open(value))
     return value
 
 

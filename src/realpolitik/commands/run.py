@@ -34,6 +34,7 @@ from realpolitik.commands.output import Output, format_option
 from realpolitik.commands.progress import step
 from realpolitik.commands.report import pooled_option
 from realpolitik.commands.simulate import print_counterfactual, store_arg, store_options
+from realpolitik.estimation.stored import ml_fit
 
 
 @click.command()
@@ -92,7 +93,7 @@ def run(
         console.rule(f"[bold]{comp.case.title}")
     st = store_arg(store, no_store)
     with step("fitting by maximum likelihood, with the model comparison"):
-        mle, predictions = _fit_ml(comp, seed, st)
+        mle, predictions = ml_fit(comp, seed, st)
     if not o.is_json:
         print_fit(mle, predictions, o)
     # the Bayesian fit runs in a forked process (or comes from the store) meanwhile
@@ -172,30 +173,6 @@ def run(
         )
 
 
-def _case_spec(comp: Any, seed: int, method: str) -> dict[str, Any]:
-    """What determines a fit of this case: its hash, the seed, the method and the code."""
-    from realpolitik.cache import FIT_CODE, case_spec
-
-    return case_spec(comp, (*FIT_CODE, "simulation"), seed=seed, method=method)
-
-
-def _fit_ml(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:
-    """The maximum-likelihood fit with the model comparison and the fast checks, and each
-    model's in-sample predictions per actor; from the run store when this case, seed and
-    code were fitted before."""
-    from realpolitik.cache import lookup, save
-    from realpolitik.estimation.api import fit
-    from realpolitik.estimation.compare import per_actor_predictions
-
-    spec = {**_case_spec(comp, seed, "mle"), "compare": True, "checks": "fast"}
-    found, value = lookup(store, "fit-mle", spec, {"comp": comp})
-    if found and isinstance(value, tuple) and len(value) == 2:
-        return value
-    value = (fit(comp, seed=seed, compare=True), per_actor_predictions(comp))
-    save(store, "fit-mle", spec, value, {"comp": comp})
-    return value
-
-
 class _Forked:
     """fn(*args) in a forked process, started now (its work uses the other core while this
     process goes on); where the platform cannot fork, run here when the result is asked for."""
@@ -225,15 +202,15 @@ class _Bayes:
     goes on), falling back to this process where the platform cannot fork."""
 
     def __init__(self, comp: Any, seed: int, store: Any):
-        from realpolitik.cache import lookup
+        from realpolitik.estimation.stored import stored_bayes
 
         self.comp, self.seed, self.store = comp, seed, store
-        self.spec = _case_spec(comp, seed, "bayes")
-        self.found, self.value = lookup(store, "fit-bayes", self.spec, {"comp": comp})
+        self.found, self.value = stored_bayes(comp, seed, store)
         self.child = None if self.found else _Forked(_fit_bayes_child, comp, seed)
 
     def result(self) -> Any:
-        from realpolitik.cache import decode, save
+        from realpolitik.cache import decode
+        from realpolitik.estimation.stored import save_bayes
 
         if self.found:
             return self.value
@@ -241,7 +218,7 @@ class _Bayes:
         form, got = self.child.result()
         # the child's result refers to its own copy of the case: rebuilt around this one
         value = decode(json.loads(got), {"comp": self.comp}) if form == "json" else got
-        save(self.store, "fit-bayes", self.spec, value, {"comp": self.comp})
+        save_bayes(self.comp, self.seed, self.store, value)
         return value
 
 

@@ -152,7 +152,15 @@ def repeatable_options(
 
 
 def store_arg(store: str | None, no_store: bool) -> str | bool:
-    return False if no_store else (store or True)
+    """The command's run store: False (--no-store), a path (--store), or True (the default
+    store, which is then opened now and held for the whole command, as `--store` is)."""
+    if no_store:
+        return False
+    if not store:
+        from realpolitik.simulation.store import held_open
+
+        click.get_current_context().with_resource(held_open(True))
+    return store or True
 
 
 def reuse_note(reused: bool, key: str) -> None:

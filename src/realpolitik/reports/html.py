@@ -224,7 +224,7 @@ def complete(
 ) -> ReportInputs:
     """Compute every result the caller left MISSING."""
     from realpolitik.errors import ConvergenceError, InputError
-    from realpolitik.estimation.api import fit
+    from realpolitik.estimation import stored
     from realpolitik.simulation import api as sim
 
     out = ReportInputs(**{k: getattr(inputs, k) for k in inputs.__dataclass_fields__})
@@ -232,14 +232,14 @@ def complete(
     if isinstance(out.counterfactual, sim.SimulationResult):  # from counterfactual()
         out.counterfactual = out.counterfactual.compare()  # (a DataFrame has .compare too)
     if out.fit is MISSING:
-        run.say("fitting the weights (maximum likelihood)")
-        out.fit = fit(comp, seed=run.seed, compare=True)
+        run.say("fitting the weights (maximum likelihood; from the run store when kept)")
+        out.fit, _ = stored.ml_fit(comp, run.seed, run.store)
     if out.bayes is MISSING:
         out.bayes = None
         if include_bayes:
-            run.say("fitting the hierarchical Bayesian model")
+            run.say("fitting the hierarchical Bayesian model (from the run store when kept)")
             try:
-                out.bayes = fit(comp, method="bayes", seed=run.seed)
+                out.bayes = stored.bayes_fit(comp, run.seed, run.store)
             except ConvergenceError as exc:
                 out.notes.append(f"Hierarchical Bayes not shown: {exc}")
     if out.fidelity is MISSING:
@@ -250,7 +250,8 @@ def complete(
         out.counterfactual = None
         if out.headline_actor:
             run.say(f"simulating the headline what-if (ideological {out.headline_actor})")
-            world = sim.ideological(comp, out.headline_actor, sim.fitted_weights(comp))
+            weights = sim.fitted_weights(comp, store=run.store)
+            world = sim.ideological(comp, out.headline_actor, weights)
             out.counterfactual = sim.counterfactual(
                 comp, world, n=run.n, seed=run.seed, store=run.store
             ).compare()

@@ -75,12 +75,23 @@ def load_case(name_or_path: str | Path) -> Case:
 
 def load(name_or_path: str | Path, *, blind_ok: bool = False) -> LoadedCase:
     origin, text = resolve(name_or_path)
-    return LoadedCase(case=parse(text, origin, blind_ok=blind_ok), origin=origin, text=text)
+    case = parse(text, origin, blind_ok=blind_ok, keep=True)
+    return LoadedCase(case=case, origin=origin, text=text)
 
 
-def parse(text: str, origin: str = "<string>", *, blind_ok: bool = False) -> Case:
+def parse(
+    text: str, origin: str = "<string>", *, blind_ok: bool = False, keep: bool = False
+) -> Case:
     """Parse and validate scenario text; raise InputError listing every problem. A blind
-    coding file (`blind: true`, no recorded choices) is accepted only with `blind_ok`."""
+    coding file (`blind: true`, no recorded choices) is accepted only with `blind_ok`.
+    `keep`: read the result from, and write it to, the parsed-case cache (`case_cache`;
+    for files the user names, not for uploads to the explorer)."""
+    from realpolitik.scenario import case_cache
+
+    if keep:
+        kept = case_cache.get(text)
+        if kept is not None and not kept.blind:
+            return kept
     from realpolitik.scenario.validate import validate
 
     data, lines = read_yaml(text, origin)
@@ -101,6 +112,8 @@ def parse(text: str, origin: str = "<string>", *, blind_ok: bool = False) -> Cas
                 lines.get(("blind",)),
             )
         )
+    if keep:
+        case_cache.put(text, case)
     return case
 
 

@@ -305,9 +305,9 @@ def _job(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     max_opt = max(len(d.option_ids) for d in comp.decisions)
     counts = np.zeros((len(comp.decisions), max_opt), dtype=np.int64)
     for k in range(len(comp.decisions)):
-        taken = path.choices[:, k]
-        taken = taken[taken >= 0]  # a conditional decision that did not arise counts nowhere
-        counts[k] = np.bincount(taken, minlength=max_opt)[:max_opt]
+        # shifted by one: a conditional decision that did not arise (-1) falls in bin 0 and
+        # counts nowhere (no filtering pass)
+        counts[k] = np.bincount(path.choices[:, k] + 1, minlength=max_opt + 1)[1 : max_opt + 1]
     return {
         "rows": np.array([rows]),
         "outcomes": path.outcomes.sum(axis=0).astype(np.int64),

@@ -1,12 +1,15 @@
 """Run a job chunk by chunk on a backend, storing each finished chunk and resuming a run.
 
 Shared by `simulate` and `sensitivity`: the chunks a stored run already has are read back,
-only the missing ones are computed, and each is committed to the run store as it finishes.
+only the missing ones are computed, and finished chunks are committed to the run store
+together, at most every SAVE_EVERY seconds (one DuckDB commit costs about as much as a
+chunk of a small run), and whatever finished is committed when the run stops.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,9 @@ import numpy as np
 from realpolitik.limits import MAX_WORKERS, check_int
 from realpolitik.model.compiled import Compiled
 from realpolitik.simulation.backends import make_backend
-from realpolitik.simulation.store import RunStore, default_store_path, run_key
+from realpolitik.simulation.store import RunStore, run_key
+
+SAVE_EVERY = 0.5  # seconds between commits of finished chunks
 
 Chunk = tuple[int, int, int]  # (index, first row, rows)
 Arrays = dict[str, np.ndarray]
@@ -110,11 +115,8 @@ def run_chunks(
     key = run_key(kind, params, seed, scen)
     have: dict[int, Arrays] = {}
     store = execution.store
-    db = (
-        RunStore(default_store_path() if store is True else store)
-        if store not in (None, False)
-        else None
-    )
+    db = RunStore.open(store) if store not in (None, False) else None  # type: ignore[arg-type]
+    pending: dict[int, Arrays] = {}  # finished, not yet committed
     try:
         if db is not None:
             have = db.begin(key, kind, comp.case.id, scen, seed, params, len(plan))
@@ -127,15 +129,23 @@ def run_chunks(
                 make_backend(execution.backend, execution.workers, execution.scheduler) as be,
                 Progress(execution.progress, n_todo, label or kind) as advance,
             ):
+                flushed = time.monotonic()
                 for args, result in be.map(job, todo):
                     index = args[-1][0]
-                    have[index] = result
-                    if db is not None:
-                        db.save_chunk(key, index, result)
+                    have[index] = pending[index] = result
+                    if db is not None and time.monotonic() - flushed >= SAVE_EVERY:
+                        db.save_chunks(key, pending)
+                        pending.clear()
+                        flushed = time.monotonic()
                     advance(1)
         if db is not None:
+            db.save_chunks(key, pending)
+            pending.clear()
             db.finish(key)
     finally:
         if db is not None:
-            db.close()
+            try:  # chunks finished before an error or Ctrl-C are kept for a resumed run
+                db.save_chunks(key, pending)
+            finally:
+                db.close()
     return have, key, reused

@@ -1,13 +1,15 @@
 """Runs stored in an embedded DuckDB database, chunk by chunk.
 
 A run is keyed by a hash of what determines its numbers (kind, parameters, seed, scenario
-hash, package version). Each finished chunk is committed at once, so a sweep that crashes
-resumes from the chunks it has; a finished run is read back rather than recomputed, and the
+hash, package version). Finished chunks are committed together at most half a second after
+they finish (and at once when the run stops, by an error or Ctrl-C too), so a sweep that
+crashes resumes from the chunks it has; a finished run is read back rather than recomputed, and the
 command says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -16,6 +18,7 @@ import os
 import stat
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +63,9 @@ def default_store_path() -> Path:
     env = os.environ.get("REALPOLITIK_STORE")
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "realpolitik" / "runs.duckdb"
+    from realpolitik.userdirs import cache_root
+
+    return cache_root() / "runs.duckdb"
 
 
 def run_key(kind: str, params: dict[str, Any], seed: int, scenario_hash: str) -> str:
@@ -108,13 +112,61 @@ def unpack(blob: bytes) -> dict[str, np.ndarray]:
         raise CorruptChunk(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
+def store_path(store: str | Path | bool) -> Path:
+    """The file of a `store` argument: a path, or True for the default run store."""
+    return default_store_path() if store is True else Path(store)  # type: ignore[arg-type]
+
+
+# Stores held open by `held_open` in this process: {absolute path: [store, holders]}
+_HELD: dict[str, list[Any]] = {}
+
+
+@contextlib.contextmanager
+def held_open(store: str | Path | bool | None) -> Iterator[None]:
+    """Within the block, every `RunStore.open` of this store in this process gets one
+    connection, opened here (so a wrong file fails before any work) and closed at the end.
+    A command asks the store several times (fitted weights, the run's chunks, cached
+    results); opening a DuckDB file costs tens of milliseconds each time. Blocks nest. A
+    forked child never uses its parent's connection (see `RunStore.open`)."""
+    if store in (None, False):
+        yield
+        return
+    key = os.path.abspath(store_path(store))  # type: ignore[arg-type]
+    held = _HELD.get(key)
+    if held is None or held[0].pid != os.getpid():
+        held = _HELD[key] = [RunStore(store_path(store)), 0]  # type: ignore[arg-type]
+        held[0].held = True
+    held[1] += 1
+    try:
+        yield
+    finally:
+        held[1] -= 1
+        if held[1] == 0 and _HELD.get(key) is held:
+            del _HELD[key]
+            held[0].held = False
+            held[0].close()
+
+
 class RunStore:
+    @classmethod
+    def open(cls, store: str | Path | bool) -> RunStore:
+        """The store held open in this process for this file (see `held_open`), or a new
+        connection. `close()` on a held store leaves it open for the rest of the block."""
+        key = os.path.abspath(store_path(store))
+        held = _HELD.get(key)
+        if held is not None and held[0].pid == os.getpid():
+            return held[0]  # type: ignore[no-any-return]
+        return cls(store_path(store))
+
     def __init__(self, path: str | Path):
         import duckdb
 
         from realpolitik.errors import InputError
 
         self.path = Path(path)
+        self.pid = os.getpid()
+        self.held = False
+        self.made: set[str] = set()  # tables other modules created on this connection
         try:
             kind = os.stat(self.path).st_mode
         except OSError:
@@ -156,7 +208,8 @@ class RunStore:
         return None
 
     def close(self) -> None:
-        self.con.close()
+        if not self.held:
+            self.con.close()
 
     def begin(
         self,
@@ -209,11 +262,19 @@ class RunStore:
             )
         return have
 
-    def save_chunk(self, key: str, chunk: int, arrays: dict[str, np.ndarray]) -> None:
-        self.con.execute(
-            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
-            [key, chunk, pack(arrays), dt.datetime.now()],
-        )
+    def save_chunks(self, key: str, chunks: dict[int, dict[str, np.ndarray]]) -> None:
+        """Store finished chunks in one transaction (one commit, not one per chunk)."""
+        if not chunks:
+            return
+        now = dt.datetime.now()
+        rows = [[key, c, pack(arrays), now] for c, arrays in chunks.items()]
+        self.con.begin()
+        try:
+            self.con.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)", rows)
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
 
     def finish(self, key: str) -> None:
         self.con.execute(
