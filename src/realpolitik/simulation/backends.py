@@ -187,11 +187,12 @@ class DaskBackend(Backend):
 
         items = list(items)
         sent = self._scatter_shared(items)
-        futures = {
-            self.client.submit(fn, s, pure=False): item for s, item in zip(sent, items, strict=True)
-        }
-        for fut in as_completed(futures, loop=self.client.loop):
-            yield futures[fut], fut.result()
+        # one message for every task, and each result comes with its future (no round trip
+        # per chunk to fetch it)
+        futures = self.client.map(fn, sent, pure=False)
+        item_of = {fut.key: item for fut, item in zip(futures, items, strict=True)}
+        for fut, result in as_completed(futures, with_results=True, loop=self.client.loop):
+            yield item_of[fut.key], result
 
     def _scatter_shared(self, items: list[Any]) -> list[Any]:
         """Items are argument tuples; an argument that is the same object in every item (the
