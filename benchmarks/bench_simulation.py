@@ -719,6 +719,42 @@ def bench_engine(full: Any, n_core: int, n_big: int, reps: int, seed: int) -> di
 
 # ---- (c) Dask -----------------------------------------------------------------------------------
 
+# the engine's work for the two-process ceiling: (job, shared arguments), set before forking
+_CEILING: dict[str, Any] = {}
+
+
+def _ceiling_work(chunks: int) -> float:
+    """CPU seconds of `chunks` chunks of 100,000 paths of the engine in this process."""
+    from realpolitik.simulation.api import _job
+
+    t0 = time.process_time()
+    for i in range(chunks):
+        _job((*_CEILING["payload"], (i, 0, 100_000)))
+    return time.process_time() - t0
+
+
+def bench_ceiling(full: Any, reps: int, chunks: int = 4) -> Spread:
+    """What two processes can give on this machine: the same engine work in one process
+    alone, then in two forked processes at once; the ratio of their CPU time to the one
+    alone (1.0 on two free cores; above 1 when the two cores slow each other, e.g. by
+    sharing a physical core or memory bandwidth). Two workers cannot beat 2 / this ratio."""
+    import multiprocessing
+
+    from realpolitik.simulation.api import World, fitted_weights, resolve_world
+
+    a = resolve_world(full, World(), fitted_weights(full), "full")
+    _CEILING["payload"] = (full, a["theta"], a["W5"], a["skip"], a["moved"], a["forced"], 1)
+    _ceiling_work(1)  # warm: what the engine keeps per case
+    ctx = multiprocessing.get_context("fork")
+    ratios, loads = [], []
+    for _ in range(reps):
+        loads.append(load1())
+        alone = _ceiling_work(chunks)
+        with ctx.Pool(2) as pool:
+            both = pool.map(_ceiling_work, [chunks, chunks])
+        ratios.append(statistics.mean(both) / alone)
+    return Spread(ratios, loads)
+
 
 def worker_cpu(address: str) -> float:
     """CPU seconds used so far by every worker of a cluster."""
@@ -862,6 +898,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 {1: one.scheduler_address, 2: two.scheduler_address},
             )
             c["startup"] = startup
+            c["ceiling"] = bench_ceiling(full, reps)
         finally:
             one.close()
             two.close()
@@ -927,6 +964,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{c['n']:,} paths; identical numbers on every backend: "
             f"{'yes' if c['identical'] else 'NO'}",
             c["one_vs_local"].load_text(),
+        )
+        ceil = c["ceiling"]
+        table.add_row(
+            "(c0) this machine: 2 processes at once",
+            "CPU time of the engine's work in each of 2 processes at once",
+            "the same work in 1 process alone",
+            ceil.text(),
+            f"(2 workers at most {2 / ceil.median:.2f}x)",
+            "1.00x on two free cores",
+            ceil.load_text(),
         )
         table.add_row(
             "(c') simulate: 2 vs 1 dask workers",

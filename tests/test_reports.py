@@ -624,3 +624,22 @@ def test_a_counterfactual_table_from_run_passes_through_the_report() -> None:
     run = _Run("east-asia-1945", "out", 100, 0, 0, 0, None, lambda _: None, bayes=False)
     out = complete(inputs, comp, run, include_bayes=False, alliances=False, headline_actor="USSR")
     assert out.counterfactual is table
+
+
+def test_the_forest_figure_marks_an_estimate_beyond_its_axis() -> None:
+    """A case with few decisions can have a weight far outside the axis: it is drawn as an
+    arrowhead at the edge on its side, not left out; estimates inside stay where they are."""
+    from realpolitik.reports.cross_case_section import LIMIT, forest_chart
+
+    def row(case: str, x: float) -> dict[str, Any]:
+        out: dict[str, Any] = {"actor": "USSR", "case": case, "estimate": "ml, case alone"}
+        for term in ("ideology", "interest"):
+            out |= {f"w_{term}_std": x, f"w_{term}_std_low": x - 1, f"w_{term}_std_high": x + 1}
+        return out | {"verdict": "undecided"}
+
+    frame = pd.DataFrame([row("a", 1.5), row("b", -25.0)])
+    chart = forest_chart(frame, ["USSR"], ["a", "b"])
+    ax = chart.figure.axes[0]
+    xs = sorted(float(c.get_offsets()[0][0]) for c in ax.collections if len(c.get_offsets()))
+    assert ax.get_xlim() == (-LIMIT, LIMIT)
+    assert xs == pytest.approx([-LIMIT * 0.97, 1.5])

@@ -35,7 +35,8 @@ def forest_chart(frame: pd.DataFrame, actors: list[str], cases: list[str]) -> Ch
         "circles) and in the pooled hierarchical model (squares per case, a diamond for the "
         "actor's own weight over all its cases). Weights are on each case's standardised "
         "scale; zero means the motive did not move the choices. Intervals wider than the axis "
-        "run to its edge, and an estimate beyond it shows only its bar (the table gives it).",
+        "run to its edge, and an estimate beyond it is an arrowhead at the edge pointing "
+        "its way (the table and the hover text give its value).",
     )
     rows = ["all cases", *cases]
     # a case with a handful of decisions can have an interval tens of units wide: the axis
@@ -59,12 +60,13 @@ def forest_chart(frame: pd.DataFrame, actors: list[str], cases: list[str]) -> Ch
                     if not np.isfinite(x):
                         continue
                     ax.plot([lo, hi], [y, y], color=colour, lw=1.2)
+                    beyond = abs(x) > limit  # drawn as an arrowhead at the axis edge
                     dot = ax.scatter(
-                        [x],
+                        [np.sign(x) * limit * 0.97 if beyond else x],
                         [y],
-                        marker=marker,
-                        s=30,
-                        color=colour if filled else "white",
+                        marker=(">" if x > 0 else "<") if beyond else marker,
+                        s=42 if beyond else 30,
+                        color=colour if filled or beyond else "white",
                         edgecolors=colour,
                         zorder=3,
                     )

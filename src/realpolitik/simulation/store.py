@@ -3,8 +3,8 @@
 A run is keyed by a hash of what determines its numbers (kind, parameters, seed, scenario
 hash, package version). Finished chunks are committed together at most half a second after
 they finish (and at once when the run stops, by an error or Ctrl-C too), so a sweep that
-crashes resumes from the chunks it has; a finished run is read back rather than recomputed, and the
-command says so.
+crashes resumes from the chunks it has; a finished run is read back rather than recomputed,
+and the command says so. A command holds one connection for its whole length (`held_open`).
 """
 
 from __future__ import annotations
