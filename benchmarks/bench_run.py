@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from machine_speed import describe, loop_seconds
+
 GOALS = {"--help": 0.5, "simulate 10^6, weights stored": 2.0, "run, second": 15.0}
 
 
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     ap.add_argument("--no-run", action="store_true", help="skip the `realpolitik run` rows")
     a = ap.parse_args(argv)
     reps = 1 if a.quick else a.reps
+    speed_before = loop_seconds()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         base = Path(tmp)
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         )
     Console(width=140).print(table)
     print(f"cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
+    print(describe(speed_before, loop_seconds()))
     return rows
 
 

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from machine_speed import describe, loop_seconds
+
 DEFAULT_CASE = "east-asia-1945"
 
 
@@ -875,6 +877,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from realpolitik.simulation.backends import local_cluster
 
+    speed_before = loop_seconds()
     full, simple = load_case(args.case)
     results: dict[str, Any] = {"case": full.case.id, "reps": reps}
     results["mesa"] = a = bench_mesa(
@@ -1001,6 +1004,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"rule (the simplified model), chunks/models of {a['batch']:,} paths; (b) and (c) the full "
         "case" + (f"; Dask clusters started in {c['startup']:.1f} s (not timed)" if c else "")
     )
+    print(describe(speed_before, loop_seconds()))
     return results
 
 

@@ -16,6 +16,8 @@ OTHERS = [p for p in SCRIPTS if p.name != "bench_simulation.py"]  # that one: it
 
 
 def load(path: Path) -> ModuleType:
+    if str(BENCH) not in sys.path:  # as when run as a script: its sibling modules import
+        sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(f"_bench_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -55,6 +57,7 @@ def test_simulation_benchmark_table(
         "(b) engine, full case, one core",
         "(b') big simulate, 2 local processes",
         "(c) simulate: 1 dask worker vs local",
+        "(c0) this machine: 2 processes at once",
         "(c') simulate: 2 vs 1 dask workers",
         "(c'') Sobol: 2 vs 1 dask workers",
     ):
