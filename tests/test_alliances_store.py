@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from cli_run import run_cli_process
 from realpolitik.alliances import store
 from realpolitik.alliances.catalog import DATASETS, Dataset
 from realpolitik.errors import DataMissingError, InputError
@@ -107,16 +107,8 @@ def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _run_cli(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
-    code = "from realpolitik.cli import main; main()"
     env = {"PATH": "/usr/bin:/bin", "REALPOLITIK_DATA_DIR": str(env_dir), "HOME": str(env_dir)}
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+    return run_cli_process(*args, env=env, cwd=REPO)
 
 
 def test_missing_dataset_cli_one_line_exit_2(tmp_path: Path) -> None:

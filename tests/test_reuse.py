@@ -13,7 +13,6 @@ import json
 import os
 import pickle
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,16 +241,11 @@ def test_local_and_forked_simulations_agree_with_inherited_arguments() -> None:
 
 
 def _script(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    from cli_run import run_cli_process
+
     env = {**os.environ, "XDG_CACHE_HOME": str(cwd / "xdg"), "COLUMNS": "100"}
     env.pop("REALPOLITIK_DATA_DIR", None)
-    return subprocess.run(
-        [sys.executable, "-c", "from realpolitik.cli import script; script()", *argv],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+    return run_cli_process(*argv, env=env, cwd=cwd, entry="script", timeout=300)
 
 
 def test_the_command_exits_quickly_with_its_output_whole(tmp_path: Path) -> None:
