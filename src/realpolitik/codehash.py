@@ -5,13 +5,16 @@ computed from and by the code that computed them, so that a changed module is a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib import resources
 
 
+@functools.cache
 def code_hash(package: str) -> str:
     """SHA-256 of the source of every module of a realpolitik package (e.g. 'alliances'),
-    or of one module given as 'errors.py'."""
+    or of one module given as 'errors.py'. Read once per process: every cache key asks for
+    it, and the installed sources do not change under a running command."""
     h = hashlib.sha256()
     root = resources.files("realpolitik")
     if package.endswith(".py"):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from realpolitik.cache import code_hashes
 from realpolitik.model.compiled import Compiled
 
 CASES = (
@@ -115,12 +116,6 @@ def compile_cases(cases: tuple[str, ...] | list[Any]) -> list[Compiled]:
     return [as_compiled(c) for c in cases]
 
 
-def _code() -> dict[str, str]:
-    from realpolitik.cache import code_hashes
-
-    return code_hashes()
-
-
 def single_spec(comps: list[Compiled], same, actors, seed: int) -> dict[str, Any]:
     from realpolitik.simulation.chunked import case_hash
 
@@ -129,7 +124,7 @@ def single_spec(comps: list[Compiled], same, actors, seed: int) -> dict[str, Any
         "same": [list(g) for g in same],
         "actors": list(actors),
         "seed": seed,
-        "code": _code(),
+        "code": code_hashes(),
     }
 
 
@@ -148,7 +143,7 @@ def pooled_spec(
         "check_steps": CHECK_STEPS,
         "checks": checks,
         "model": model,
-        "code": _code(),
+        "code": code_hashes(),
     }
 
 

@@ -14,10 +14,7 @@ from realpolitik.cache import FIT_CODE, case_spec, lookup, save
 
 def fit_spec(comp: Any, seed: int, method: str) -> dict[str, Any]:
     """What determines a fit of this case: its hash, the seed, the method and the code."""
-    spec = case_spec(comp, (*FIT_CODE, "simulation"), seed=seed, method=method)
-    if method == "mle":
-        spec.update(compare=True, checks="fast")
-    return spec
+    return case_spec(comp, (*FIT_CODE, "simulation"), seed=seed, method=method)
 
 
 def ml_fit(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:
@@ -27,7 +24,7 @@ def ml_fit(comp: Any, seed: int, store: Any) -> tuple[Any, Any]:
     from realpolitik.estimation.api import fit
     from realpolitik.estimation.compare import per_actor_predictions
 
-    spec = fit_spec(comp, seed, "mle")
+    spec = {**fit_spec(comp, seed, "mle"), "compare": True, "checks": "fast"}
     found, value = lookup(store, "fit-mle", spec, {"comp": comp})
     if found and isinstance(value, tuple) and len(value) == 2:
         return value

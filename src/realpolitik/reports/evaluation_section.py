@@ -62,14 +62,12 @@ def evaluation_section(comp: Any, figs: Any, run: Any) -> Any:
     from realpolitik.reports.html import Section, command, esc, table
 
     run.say("scoring the models out of sample (rolling origin)")
-    store = getattr(run, "store", None)
-    if store in (None, False):
-        ev = evaluate(comp, rolling=True)
-    else:  # kept in the run store, keyed by the case and the estimation code
-        from realpolitik.cache import cached, case_spec
+    from realpolitik.cache import cached, case_spec
 
-        spec = case_spec(comp, scheme="rolling")
-        ev, _ = cached(store, "evaluation", spec, lambda: evaluate(comp, rolling=True))
+    # kept in the run store (when there is one), keyed by the case and the estimation code
+    spec = case_spec(comp, scheme="rolling")
+    store = getattr(run, "store", None)
+    ev, _ = cached(store, "evaluation", spec, lambda: evaluate(comp, rolling=True))
     overall = ev.overall()[
         [
             "model",

@@ -26,15 +26,13 @@ from realpolitik.scenario.schema import Case
 from realpolitik.userdirs import cache_root
 
 OFF_ENV = "REALPOLITIK_NO_CASE_CACHE"
-_CODE: list[str] = []  # the reading code's hash, computed once per process
 
 
 def _path(text: str) -> Path | None:
     if os.environ.get(OFF_ENV, "").strip() not in ("", "0"):
         return None
-    if not _CODE:
-        _CODE.append(code_hash("scenario") + code_hash("errors.py"))
-    h = hashlib.sha256(f"{__version__}\0{_CODE[0]}\0".encode())
+    code = code_hash("scenario") + code_hash("errors.py")
+    h = hashlib.sha256(f"{__version__}\0{code}\0".encode())
     h.update(text.encode("utf-8"))
     return cache_root() / "cases" / f"{h.hexdigest()[:32]}.json"
 

@@ -53,6 +53,12 @@ def shared_positions(items: list[Any]) -> list[int]:
     ]
 
 
+def with_shared(items: list[Any], stand_ins: dict[int, Any]) -> list[Any]:
+    """The argument tuples with each shared position replaced by its stand-in (a marker the
+    forked worker resolves, or a Dask future)."""
+    return [tuple(stand_ins.get(i, x) for i, x in enumerate(it)) for it in items]
+
+
 # what forked workers inherit from the process that forked them: {map call: {position:
 # object}}; one entry per running `Backend.map`, so that maps in several threads (the
 # explorer's requests) do not mix
@@ -74,10 +80,8 @@ def _fork_shared(items: list[Any], call: int) -> list[Any]:
     shared = shared_positions(items)
     if not shared:
         return items
-    _INHERITED[call] = kept = {i: items[0][i] for i in shared}
-    return [
-        tuple(_Inherited(call, i) if i in kept else x for i, x in enumerate(it)) for it in items
-    ]
+    _INHERITED[call] = {i: items[0][i] for i in shared}
+    return with_shared(items, {i: _Inherited(call, i) for i in shared})
 
 
 def _with_inherited(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -202,8 +206,7 @@ class DaskBackend(Backend):
         if not shared:
             return items
         futures = self._scattered([items[0][i] for i in shared])
-        sent = dict(zip(shared, futures, strict=True))
-        return [tuple(sent.get(i, x) for i, x in enumerate(it)) for it in items]
+        return with_shared(items, dict(zip(shared, futures, strict=True)))
 
     def _scattered(self, objs: list[Any]) -> list[Any]:
         """Futures of `objs` on every worker, sent in one round trip. On a scheduler of one's

@@ -2,8 +2,8 @@
 
 Shared by `simulate` and `sensitivity`: the chunks a stored run already has are read back,
 only the missing ones are computed, and finished chunks are committed to the run store
-together, at most every SAVE_EVERY seconds (one DuckDB commit costs about as much as a
-chunk of a small run), and whatever finished is committed when the run stops.
+together, at most every SAVE_EVERY seconds (a DuckDB commit took 5-45 ms here, as long as
+a chunk of a small run), and whatever finished is committed when the run stops.
 """
 
 from __future__ import annotations

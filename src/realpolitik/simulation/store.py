@@ -117,8 +117,15 @@ def store_path(store: str | Path | bool) -> Path:
     return default_store_path() if store is True else Path(store)  # type: ignore[arg-type]
 
 
-# Stores held open by `held_open` in this process: {absolute path: [store, holders]}
-_HELD: dict[str, list[Any]] = {}
+# Stores held open by `held_open`: {absolute path: the store}
+_HELD: dict[str, RunStore] = {}
+
+
+def _held_here(store: str | Path | bool) -> RunStore | None:
+    """The store held open for this file by this process (a forked child's inherited entry is
+    its parent's connection, not its own)."""
+    held = _HELD.get(os.path.abspath(store_path(store)))
+    return held if held is not None and held.pid == os.getpid() else None
 
 
 @contextlib.contextmanager
@@ -126,25 +133,23 @@ def held_open(store: str | Path | bool | None) -> Iterator[None]:
     """Within the block, every `RunStore.open` of this store in this process gets one
     connection, opened here (so a wrong file fails before any work) and closed at the end.
     A command asks the store several times (fitted weights, the run's chunks, cached
-    results); opening a DuckDB file costs tens of milliseconds each time. Blocks nest. A
-    forked child never uses its parent's connection (see `RunStore.open`)."""
+    results); opening a DuckDB file costs tens of milliseconds each time. Blocks nest."""
     if store in (None, False):
         yield
         return
-    key = os.path.abspath(store_path(store))  # type: ignore[arg-type]
-    held = _HELD.get(key)
-    if held is None or held[0].pid != os.getpid():
-        held = _HELD[key] = [RunStore(store_path(store)), 0]  # type: ignore[arg-type]
-        held[0].held = True
-    held[1] += 1
+    path = store_path(store)  # type: ignore[arg-type]
+    db = _held_here(path)
+    if db is None:
+        db = _HELD[os.path.abspath(path)] = RunStore(path)
+    db.holders += 1
     try:
         yield
     finally:
-        held[1] -= 1
-        if held[1] == 0 and _HELD.get(key) is held:
-            del _HELD[key]
-            held[0].held = False
-            held[0].close()
+        db.holders -= 1
+        if not db.held:
+            if _HELD.get(os.path.abspath(path)) is db:
+                del _HELD[os.path.abspath(path)]
+            db.close()
 
 
 class RunStore:
@@ -152,11 +157,11 @@ class RunStore:
     def open(cls, store: str | Path | bool) -> RunStore:
         """The store held open in this process for this file (see `held_open`), or a new
         connection. `close()` on a held store leaves it open for the rest of the block."""
-        key = os.path.abspath(store_path(store))
-        held = _HELD.get(key)
-        if held is not None and held[0].pid == os.getpid():
-            return held[0]  # type: ignore[no-any-return]
-        return cls(store_path(store))
+        return _held_here(store) or cls(store_path(store))
+
+    @property
+    def held(self) -> bool:
+        return self.holders > 0
 
     def __init__(self, path: str | Path):
         import duckdb
@@ -165,7 +170,7 @@ class RunStore:
 
         self.path = Path(path)
         self.pid = os.getpid()
-        self.held = False
+        self.holders = 0  # `held_open` blocks holding this connection
         self.made: set[str] = set()  # tables other modules created on this connection
         try:
             kind = os.stat(self.path).st_mode
